@@ -1,0 +1,1 @@
+"""HTTP entry points: thin controllers over the service layer."""

@@ -1,0 +1,304 @@
+"""Request and response bodies. Inputs forbid unknown fields so a typo is an error, not a no-op."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any, Generic, TypeVar
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+from backend.domain.commands import AdjustStock, MoveStock, PostOpeningBalance
+from backend.domain.vocabulary import AbcClass, LocationKind, Role, Tracking
+
+T = TypeVar("T")
+
+Code = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^\S(.*\S)?$")]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
+Barcode = Annotated[str, msgspec.Meta(min_length=1, max_length=128, pattern=r"^\S+$")]
+Id = Annotated[int, msgspec.Meta(ge=1)]
+Money = Annotated[Decimal, msgspec.Meta(ge=0, le=9_999_999_999)]
+PackQuantity = Annotated[int, msgspec.Meta(ge=1, le=1_000_000)]
+Password = Annotated[str, msgspec.Meta(min_length=8, max_length=256)]
+Username = Annotated[str, msgspec.Meta(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")]
+Locale = Annotated[str, msgspec.Meta(pattern=r"^(en|zh-CN)$")]
+
+
+class Input(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    pass
+
+
+class Output(msgspec.Struct, kw_only=True):
+    pass
+
+
+class ErrorBody(Output):
+    code: str
+    message: str
+    details: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
+class Page(Output, Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+# --- auth and users ---------------------------------------------------------------------------
+
+
+class LoginRequest(Input):
+    username: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    password: Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
+
+
+class UserOut(Output):
+    id: int
+    username: str
+    display_name: str
+    role: str
+    locale: str
+    active: bool
+    warehouse_ids: list[int]
+
+
+class LoginResponse(Output):
+    access_token: str
+    token_type: str
+    expires_in: int
+    user: UserOut
+
+
+class UserCreate(Input):
+    username: Username
+    password: Password
+    role: Role
+    warehouse_ids: list[Id] = msgspec.field(default_factory=list)
+    display_name: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    locale: Locale = "en"
+
+
+class UserUpdate(Input):
+    display_name: Annotated[str, msgspec.Meta(max_length=200)] | UnsetType = UNSET
+    role: Role | UnsetType = UNSET
+    warehouse_ids: list[Id] | UnsetType = UNSET
+    locale: Locale | UnsetType = UNSET
+    active: bool | UnsetType = UNSET
+    password: Password | UnsetType = UNSET
+
+
+# --- master data ------------------------------------------------------------------------------
+
+
+class WarehouseOut(Output):
+    id: int
+    code: str
+    name: str
+    active: bool
+
+
+class WarehouseCreate(Input):
+    code: Code
+    name: Name
+
+
+class WarehouseUpdate(Input):
+    name: Name | UnsetType = UNSET
+    active: bool | UnsetType = UNSET
+
+
+class LocationOut(Output):
+    id: int
+    warehouse_id: int
+    parent_id: int | None
+    code: str
+    name: str
+    kind: str
+    barcode: str | None
+    pick_sequence: int
+    active: bool
+
+
+class LocationCreate(Input):
+    warehouse_id: Id
+    code: Code
+    kind: LocationKind
+    name: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    parent_id: Id | None = None
+    barcode: Barcode | None = None
+    pick_sequence: Annotated[int, msgspec.Meta(ge=0, le=10_000_000)] = 0
+
+
+class LocationUpdate(Input):
+    name: Annotated[str, msgspec.Meta(max_length=200)] | UnsetType = UNSET
+    parent_id: Id | UnsetType | None = UNSET
+    barcode: Barcode | UnsetType | None = UNSET
+    pick_sequence: Annotated[int, msgspec.Meta(ge=0, le=10_000_000)] | UnsetType = UNSET
+    active: bool | UnsetType = UNSET
+
+
+class BarcodeOut(Output):
+    id: int
+    item_id: int
+    code: str
+    quantity: int
+    packaging: str
+    active: bool
+
+
+class BarcodeCreate(Input):
+    code: Barcode
+    quantity: PackQuantity = 1
+    packaging: Annotated[str, msgspec.Meta(min_length=1, max_length=32)] = "unit"
+
+
+class BarcodeUpdate(Input):
+    quantity: PackQuantity | UnsetType = UNSET
+    packaging: Annotated[str, msgspec.Meta(min_length=1, max_length=32)] | UnsetType = UNSET
+    active: bool | UnsetType = UNSET
+
+
+class ItemOut(Output):
+    id: int
+    sku: str
+    name: str
+    unit: str
+    tracking: str
+    shelf_life_days: int | None
+    unit_cost: Decimal
+    abc_class: str | None
+    active: bool
+    barcodes: list[BarcodeOut]
+
+
+class ItemCreate(Input):
+    sku: Code
+    name: Name
+    unit: Annotated[str, msgspec.Meta(min_length=1, max_length=16)] = "ea"
+    tracking: Tracking = "none"
+    shelf_life_days: Annotated[int, msgspec.Meta(ge=1, le=36500)] | None = None
+    unit_cost: Money = Decimal("0")
+    abc_class: AbcClass | None = None
+    barcodes: list[BarcodeCreate] = msgspec.field(default_factory=list)
+
+
+class ItemUpdate(Input):
+    name: Name | UnsetType = UNSET
+    unit: Annotated[str, msgspec.Meta(min_length=1, max_length=16)] | UnsetType = UNSET
+    shelf_life_days: Annotated[int, msgspec.Meta(ge=1, le=36500)] | UnsetType | None = UNSET
+    unit_cost: Money | UnsetType = UNSET
+    abc_class: AbcClass | UnsetType | None = UNSET
+    active: bool | UnsetType = UNSET
+
+
+class LotOut(Output):
+    id: int
+    item_id: int
+    lot_number: str
+    expiry_date: dt.date | None
+
+
+class LotCreate(Input):
+    item_id: Id
+    lot_number: Code
+    expiry_date: dt.date | None = None
+
+
+class LotUpdate(Input):
+    expiry_date: dt.date | UnsetType | None = UNSET
+
+
+class ScanResolution(Output):
+    """What a scanned code names: an item (with the packaging quantity) or a location."""
+
+    code: str
+    kind: str
+    item: ItemOut | None = None
+    quantity: int | None = None
+    location: LocationOut | None = None
+
+
+# --- stock and history ------------------------------------------------------------------------
+
+
+class StockRow(Output):
+    item_id: int
+    sku: str
+    item_name: str
+    unit: str
+    warehouse_id: int
+    location_id: int
+    location_code: str
+    lot_id: int | None
+    lot_number: str | None
+    expiry_date: dt.date | None
+    on_hand: int
+    reserved: int
+    available: int
+
+
+class MoveOut(Output):
+    id: int
+    event_id: str
+    command_type: str
+    seq: int
+    item_id: int
+    sku: str
+    lot_number: str | None
+    serial: str | None
+    quantity: int
+    from_location_id: int
+    from_location: str
+    to_location_id: int
+    to_location: str
+    user_id: int
+    username: str
+    occurred_at: dt.datetime
+    created_at: dt.datetime
+    document_type: str
+    document_ref: str
+    reason: str | None
+    note: str | None
+
+
+class CommandTrace(Output):
+    event_id: str
+    type: str
+    status: str
+    device_id: str
+    user_id: int
+    occurred_at: dt.datetime
+    received_at: dt.datetime
+    payload: dict[str, Any]
+    outcome: dict[str, Any]
+    moves: list[MoveOut]
+
+
+# --- commands and sync ------------------------------------------------------------------------
+
+SyncEvent = MoveStock | AdjustStock | PostOpeningBalance
+
+
+class SyncRequest(Input):
+    events: Annotated[list[SyncEvent], msgspec.Meta(max_length=500)]
+
+
+class LedgerProblem(Output):
+    kind: str
+    message: str
+    move_id: int | None = None
+    seal_id: int | None = None
+    event_id: str | None = None
+
+
+class LedgerReport(Output):
+    ok: bool
+    seals_checked: int
+    moves_checked: int
+    commands_checked: int
+    unsealed_moves: int
+    head_hash: str
+    first_problem: LedgerProblem | None
+    problems: list[LedgerProblem]

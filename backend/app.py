@@ -1,0 +1,110 @@
+"""The application factory: `create_app()` assembles the Litestar app from its parts."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from litestar import Litestar
+from litestar.di import Provide
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.static_files import create_static_files_router
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from backend import __version__
+from backend.api.auth import AuthController, build_jwt_auth
+from backend.api.controllers.ledger import verify
+from backend.api.controllers.masterdata import (
+    ItemController,
+    LocationController,
+    LotController,
+    WarehouseController,
+    resolve_code,
+)
+from backend.api.controllers.operations import OperationsController
+from backend.api.controllers.stock import StockController
+from backend.api.controllers.system import health
+from backend.api.controllers.users import UserController
+from backend.api.deps import provide_actor, provide_db, provide_sessions, provide_settings
+from backend.api.errors import EXCEPTION_HANDLERS
+from backend.config import ROOT, Settings
+from backend.db.engine import create_engine
+from backend.db.migrate import ensure_current
+from backend.logs import structlog_plugin
+from backend.service.sealer import Sealer
+
+STATIC = ROOT / "pwa" / "static"
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    jwt_auth = build_jwt_auth(settings)
+
+    @asynccontextmanager
+    async def database(app: Litestar) -> AsyncGenerator[None, None]:
+        engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+        try:
+            await ensure_current(engine)
+            sessions = async_sessionmaker(engine, expire_on_commit=False)
+            app.state.sessions = sessions
+            app.state.sealer = Sealer(sessions, enabled=settings.seal_in_background)
+            app.state.sealer.poke()
+            yield
+            await app.state.sealer.drain()
+        finally:
+            await engine.dispose()
+
+    route_handlers: list[object] = [
+        health,
+        AuthController,
+        UserController,
+        WarehouseController,
+        LocationController,
+        ItemController,
+        LotController,
+        resolve_code,
+        StockController,
+        OperationsController,
+        verify,
+    ]
+    if Path(STATIC).is_dir():
+        route_handlers.append(
+            create_static_files_router(
+                path="/",
+                directories=[STATIC],
+                html_mode=True,
+                include_in_schema=False,
+                opt={"exclude_from_auth": True},
+                name="pwa",
+            )
+        )
+
+    app = Litestar(
+        route_handlers=route_handlers,  # type: ignore[arg-type]
+        lifespan=[database],
+        dependencies={
+            "db": Provide(provide_db),
+            "sessions": Provide(provide_sessions, sync_to_thread=False),
+            "actor": Provide(provide_actor, sync_to_thread=False),
+            "settings": Provide(provide_settings, sync_to_thread=False),
+        },
+        on_app_init=[jwt_auth.on_app_init],
+        exception_handlers=EXCEPTION_HANDLERS,
+        plugins=[structlog_plugin()],
+        openapi_config=OpenAPIConfig(
+            title="Stockhand",
+            version=__version__,
+            description="Warehouse stock on the shop floor. Every stock change is a command "
+            "with a client-made event_id; replays are answered with the first outcome.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        ),
+        request_max_body_size=settings.max_body_bytes,
+        state=None,
+        debug=False,
+    )
+    app.state.settings = settings
+    app.state.jwt_auth = jwt_auth
+    return app

@@ -1,0 +1,1 @@
+"""Persistence: schema, engine set-up and migrations."""

@@ -1,0 +1,279 @@
+"""The relational schema: master data, the stock-move ledger, its quant projection and seals.
+
+Quantities are integers in the item's base unit (each, gram, millilitre): the ledger must sum
+to exactly zero per item, which floating point cannot promise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from advanced_alchemy.types import GUID, BigIntIdentity, DateTimeUTC, JsonB
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from backend.domain.vocabulary import ABC, LOCATION_KINDS, TRACKING, is_virtual
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dt.datetime: DateTimeUTC, dict[str, Any]: JsonB}
+
+
+class Warehouse(Base):
+    __tablename__ = "warehouses"
+    id: Mapped[int] = mapped_column(BigIntIdentity, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Location(Base):
+    __tablename__ = "locations"
+    __table_args__ = (
+        CheckConstraint(_in("kind", LOCATION_KINDS), name="kind"),
+        UniqueConstraint("warehouse_id", "code"),
+        Index("ix_locations_warehouse_pick", "warehouse_id", "pick_sequence"),
+    )
+    id: Mapped[int] = mapped_column(BigIntIdentity, primary_key=True)
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"))
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    kind: Mapped[str] = mapped_column(String(16))
+    # Barcodes are unique across the installation so that one scan names one place.
+    barcode: Mapped[str | None] = mapped_column(String(128), unique=True)
+    pick_sequence: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @property
+    def is_virtual(self) -> bool:
+        return is_virtual(self.kind)
+
+
+class Item(Base):
+    __tablename__ = "items"
+    __table_args__ = (
+        CheckConstraint(_in("tracking", TRACKING), name="tracking"),
+        CheckConstraint("abc_class IS NULL OR " + _in("abc_class", ABC), name="abc_class"),
+        CheckConstraint("unit_cost >= 0", name="unit_cost"),
+        CheckConstraint("shelf_life_days IS NULL OR shelf_life_days > 0", name="shelf_life"),
+    )
+    id: Mapped[int] = mapped_column(BigIntIdentity, primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(300), index=True)
+    unit: Mapped[str] = mapped_column(String(16), default="ea")
+    tracking: Mapped[str] = mapped_column(String(8), default="none")
+    shelf_life_days: Mapped[int | None] = mapped_column(Integer)
+    unit_cost: Mapped[Decimal] = mapped_column(Numeric(14, 4), default=Decimal("0"))
+    abc_class: Mapped[str | None] = mapped_column(String(1))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ItemBarcode(Base):
+    """A code printed on an item or its packaging; `quantity` is how many base units it counts."""
+
+    __tablename__ = "item_barcodes"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity"),)
+    id: Mapped[int] = mapped_column(BigIntIdentity, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    code: Mapped[str] = mapped_column(String(128), unique=True)
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    packaging: Mapped[str] = mapped_column(String(32), default="unit")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Lot(Base):
+    __tablename__ = "lots"
+    __table_args__ = (UniqueConstraint("item_id", "lot_number"),)
+    id: Mapped[int] = mapped_column(BigIntIdentity, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    lot_number: Mapped[str] = mapped_column(String(64))
+    expiry_date: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Serial(Base):
+    """One serial-numbered unit; `location_id` is where the ledger last put it."""
+
+    __tablename__ = "serials"
+    __table_args__ = (UniqueConstraint("item_id", "serial"),)
+    id: Mapped[int] = mapped_column(BigIntIdentity, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    serial: Mapped[str] = mapped_column(String(128))
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("lots.id"))
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Quant(Base):
+    """The projection of the ledger: stock per item × location × lot.
+
+    `lot_key` is the lot id or 0, so the unique key also holds for untracked stock (NULLs are
+    distinct in unique constraints). The CHECK is the last line of defence against negative
+    stock; the ledger's conditional UPDATE is the first.
+    """
+
+    __tablename__ = "quants"
+    __table_args__ = (
+        UniqueConstraint("item_id", "location_id", "lot_key"),
+        CheckConstraint(
+            "is_virtual OR (on_hand >= 0 AND reserved >= 0 AND reserved <= on_hand)",
+            name="not_negative",
+        ),
+        Index("ix_quants_location", "location_id"),
+    )
+    id: Mapped[int] = mapped_column(BigIntIdentity, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("lots.id"))
+    lot_key: Mapped[int] = mapped_column(BigIntIdentity, default=0)
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"), index=True)
+    is_virtual: Mapped[bool] = mapped_column(Boolean)
+    on_hand: Mapped[int] = mapped_column(BigIntIdentity, default=0)
+    reserved: Mapped[int] = mapped_column(BigIntIdentity, default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Role(Base):
+    __tablename__ = "roles"
+    name: Mapped[str] = mapped_column(String(16), primary_key=True)
+    description: Mapped[str] = mapped_column(String(200), default="")
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(BigIntIdentity, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(ForeignKey("roles.name"))
+    locale: Mapped[str] = mapped_column(String(8), default="en")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class UserWarehouse(Base):
+    __tablename__ = "user_warehouses"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"), primary_key=True)
+
+
+class Device(Base):
+    __tablename__ = "devices"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    first_seen: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Command(Base):
+    """Every state change, stored under its client-made `event_id` with its first outcome."""
+
+    __tablename__ = "commands"
+    __table_args__ = (CheckConstraint("status IN ('applied', 'rejected')", name="status"),)
+    id: Mapped[int] = mapped_column(BigIntIdentity, primary_key=True)
+    event_id: Mapped[uuid.UUID] = mapped_column(GUID, unique=True)
+    type: Mapped[str] = mapped_column(String(48), index=True)
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    occurred_at: Mapped[dt.datetime]
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[dict[str, Any]]
+    # Digest of the moves this command wrote, so a move forged under its name is detected.
+    moves_digest: Mapped[str | None] = mapped_column(String(64))
+
+
+class StockMove(Base):
+    """One line of the append-only ledger: `quantity` units from one location to another."""
+
+    __tablename__ = "stock_moves"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity"),
+        CheckConstraint("from_location_id <> to_location_id", name="distinct_locations"),
+        CheckConstraint("serial_id IS NULL OR quantity = 1", name="serial_unit"),
+        Index("ix_stock_moves_item_created", "item_id", "created_at"),
+        Index("ix_stock_moves_document", "document_type", "document_ref"),
+    )
+    id: Mapped[int] = mapped_column(BigIntIdentity, primary_key=True)
+    command_id: Mapped[int] = mapped_column(ForeignKey("commands.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("lots.id"))
+    serial_id: Mapped[int | None] = mapped_column(ForeignKey("serials.id"))
+    quantity: Mapped[int] = mapped_column(BigIntIdentity)
+    from_location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), index=True)
+    to_location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    occurred_at: Mapped[dt.datetime]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    document_type: Mapped[str] = mapped_column(String(32))
+    document_ref: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class LedgerSeal(Base):
+    """A block of the hash chain over the moves it lists in `ledger_seal_entries`."""
+
+    __tablename__ = "ledger_seals"
+    id: Mapped[int] = mapped_column(BigIntIdentity, primary_key=True)
+    # 0 for the first seal. Unique, so two sealers racing cannot fork the chain.
+    prev_seal_id: Mapped[int] = mapped_column(BigIntIdentity, unique=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    block_hash: Mapped[str] = mapped_column(String(64))
+    move_count: Mapped[int] = mapped_column(Integer)
+    sealed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class LedgerSealEntry(Base):
+    """Which move a seal covers and the hash it had. No foreign key to the move on purpose:
+    a deleted move must leave its entry behind to be found."""
+
+    __tablename__ = "ledger_seal_entries"
+    move_id: Mapped[int] = mapped_column(BigIntIdentity, primary_key=True, autoincrement=False)
+    seal_id: Mapped[int] = mapped_column(ForeignKey("ledger_seals.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    move_hash: Mapped[str] = mapped_column(String(64))

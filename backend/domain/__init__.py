@@ -1,0 +1,1 @@
+"""Domain language: commands, move lines and the errors the rules raise. No HTTP, no SQL."""

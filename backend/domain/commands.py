@@ -1,0 +1,73 @@
+"""Commands: every state change a person makes, as the device sends it.
+
+A command carries a client-made `event_id`, the `device_id` it came from and `occurred_at`
+(when the worker did it, which can be hours before it reaches the server). The same struct
+arrives through a task endpoint or inside a `/api/sync` batch; the `type` tag tells them apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated
+
+import msgspec
+
+from backend.domain.vocabulary import AdjustmentReason
+
+Quantity = Annotated[int, msgspec.Meta(gt=0, le=1_000_000_000)]
+SignedQuantity = Annotated[int, msgspec.Meta(ge=-1_000_000_000, le=1_000_000_000)]
+DeviceId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+Code = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+Id = Annotated[int, msgspec.Meta(ge=1)]
+Note = Annotated[str, msgspec.Meta(max_length=2000)]
+
+
+class CommandBase(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, tag_field="type"):
+    event_id: uuid.UUID
+    device_id: DeviceId
+    occurred_at: dt.datetime
+
+
+class MoveStock(CommandBase, tag="move_stock"):
+    """Bin to bin within a warehouse: take `quantity` (or the listed serials) and put it away."""
+
+    item_id: Id
+    from_location_id: Id
+    to_location_id: Id
+    quantity: Quantity
+    lot_number: Code | None = None
+    serials: list[Code] = msgspec.field(default_factory=list)
+    note: Note | None = None
+
+
+class AdjustStock(CommandBase, tag="adjust_stock"):
+    """Correct the book: positive `quantity` adds found stock, negative writes stock off."""
+
+    item_id: Id
+    location_id: Id
+    quantity: SignedQuantity
+    reason: AdjustmentReason
+    lot_number: Code | None = None
+    expiry_date: dt.date | None = None
+    serials: list[Code] = msgspec.field(default_factory=list)
+    comment: Note | None = None
+
+
+class OpeningLine(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    item_id: Id
+    location_id: Id
+    quantity: Quantity
+    lot_number: Code | None = None
+    expiry_date: dt.date | None = None
+    serials: list[Code] = msgspec.field(default_factory=list)
+
+
+class PostOpeningBalance(CommandBase, tag="opening_balance"):
+    """Stock already on the shelves when a warehouse starts using Stockhand."""
+
+    lines: Annotated[list[OpeningLine], msgspec.Meta(min_length=1, max_length=10_000)]
+    reference: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] = "opening"
+
+
+Command = MoveStock | AdjustStock | PostOpeningBalance

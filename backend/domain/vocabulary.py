@@ -1,0 +1,40 @@
+"""The fixed vocabularies of the warehouse: kinds of location, tracking, roles, reasons."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+LocationKind = Literal[
+    "zone", "bin", "dock", "supplier", "customer", "adjustment", "scrap", "transit"
+]
+LOCATION_KINDS: tuple[str, ...] = LocationKind.__args__  # type: ignore[attr-defined]
+# Real locations hold physical stock and may never go negative; virtual ones are the other
+# side of every receipt, shipment and adjustment and carry the negative balances.
+STOCK_KINDS = ("bin", "dock")
+VIRTUAL_KINDS = ("supplier", "customer", "adjustment", "scrap", "transit")
+# Every warehouse gets one of each of these when it is created.
+WAREHOUSE_VIRTUAL_KINDS = ("supplier", "customer", "adjustment", "scrap")
+
+Tracking = Literal["none", "lot", "serial"]
+TRACKING: tuple[str, ...] = Tracking.__args__  # type: ignore[attr-defined]
+
+Role = Literal["worker", "supervisor", "admin"]
+ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]
+ROLE_RANK = {"worker": 0, "supervisor": 1, "admin": 2}
+
+AbcClass = Literal["A", "B", "C"]
+ABC: tuple[str, ...] = AbcClass.__args__  # type: ignore[attr-defined]
+
+AdjustmentReason = Literal["damage", "loss", "found", "expired", "other"]
+# Where stock taken out for each reason goes; `found` brings stock in.
+REASON_DESTINATION = {
+    "damage": "scrap",
+    "expired": "scrap",
+    "loss": "adjustment",
+    "other": "adjustment",
+    "found": "adjustment",
+}
+
+
+def is_virtual(kind: str) -> bool:
+    return kind in VIRTUAL_KINDS

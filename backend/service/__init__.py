@@ -1,0 +1,1 @@
+"""Use cases: the ledger, command application, sealing and queries over the database."""

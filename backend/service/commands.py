@@ -1,0 +1,184 @@
+"""Applying commands: one function for task endpoints and offline sync alike.
+
+`apply_command` stores each command under its `event_id` with its first outcome, in the same
+transaction as the moves it posts. A replay of the same `event_id` changes nothing and answers
+`duplicate` with that first outcome; a broken rule rolls the command back and records it as
+`rejected`, so the worker and the supervisor can see why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal
+
+import msgspec
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from backend.db.models import Command, Device, utcnow
+from backend.domain.actor import Actor
+from backend.domain.commands import AdjustStock, CommandBase, MoveStock, PostOpeningBalance
+from backend.domain.errors import DomainError, InvalidRequest
+from backend.service import stock_rules
+from backend.service.applied import Applied
+from backend.service.sealing import moves_digest
+
+log = logging.getLogger(__name__)
+
+Status = Literal["applied", "duplicate", "rejected"]
+
+
+class Outcome(msgspec.Struct, kw_only=True, omit_defaults=True):
+    event_id: str
+    status: Status
+    type: str
+    code: str | None = None
+    message: str | None = None
+    details: dict[str, Any] | None = None
+    result: dict[str, Any] | None = None
+    first_outcome: dict[str, Any] | None = None
+
+
+Handler = Callable[[AsyncSession, Any, Actor, Command], Awaitable[Applied]]
+HANDLERS: dict[type[CommandBase], Handler] = {
+    MoveStock: stock_rules.move_stock,
+    AdjustStock: stock_rules.adjust_stock,
+    PostOpeningBalance: stock_rules.post_opening_balance,
+}
+
+# PostgreSQL reports these when two transactions lock rows in crossing orders; retrying the
+# whole command is safe because nothing of it was committed.
+RETRYABLE_SQLSTATES = {"40001", "40P01"}
+MAX_ATTEMPTS = 5
+CLOCK_SKEW = dt.timedelta(minutes=10)
+
+
+def command_type(command: CommandBase) -> str:
+    return type(command).__struct_config__.tag  # type: ignore[return-value]
+
+
+async def apply_command(
+    sessions: async_sessionmaker[AsyncSession], command: CommandBase, actor: Actor
+) -> Outcome:
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            return await _apply_once(sessions, command, actor)
+        except DBAPIError as error:
+            sqlstate = getattr(error.orig, "sqlstate", None)
+            if sqlstate not in RETRYABLE_SQLSTATES or attempt == MAX_ATTEMPTS:
+                raise
+            log.info("retrying command %s after %s", command.event_id, sqlstate)
+    raise AssertionError("unreachable")
+
+
+async def _apply_once(
+    sessions: async_sessionmaker[AsyncSession], command: CommandBase, actor: Actor
+) -> Outcome:
+    kind = command_type(command)
+    async with sessions() as session:
+        try:
+            async with session.begin():
+                first = await _find(session, command)
+                if first is not None:
+                    return _duplicate(first)
+                _check_envelope(command)
+                await _touch_device(session, command.device_id, actor.id)
+                row = _command_row(command, actor, "applied")
+                session.add(row)
+                await session.flush()
+                result, moves = await _run(session, command, actor, row)
+                row.outcome = {"result": result}
+                row.moves_digest = moves_digest(moves) if moves else None
+            return Outcome(
+                event_id=str(command.event_id), status="applied", type=kind, result=result
+            )
+        except DomainError as error:
+            return await _reject(sessions, command, actor, error)
+        except IntegrityError:
+            # The same event_id committed by a concurrent request between our look-up and insert.
+            first = await _find(session, command)
+            if first is None:
+                raise
+            return _duplicate(first)
+
+
+async def _run(
+    session: AsyncSession, command: CommandBase, actor: Actor, row: Command
+) -> tuple[dict[str, Any], list[Any]]:
+    applied = await HANDLERS[type(command)](session, command, actor, row)
+    return {**applied.result, "move_ids": [m.id for m in applied.moves]}, applied.moves
+
+
+def _check_envelope(command: CommandBase) -> None:
+    if command.occurred_at.tzinfo is None:
+        raise InvalidRequest(
+            "occurred_at needs a time zone offset", occurred_at=command.occurred_at.isoformat()
+        )
+    if command.occurred_at > utcnow() + CLOCK_SKEW:
+        raise InvalidRequest(
+            "occurred_at is in the future; check the device clock",
+            occurred_at=command.occurred_at.isoformat(),
+        )
+
+
+async def _find(session: AsyncSession, command: CommandBase) -> Command | None:
+    return (
+        await session.execute(select(Command).where(Command.event_id == command.event_id))
+    ).scalar_one_or_none()
+
+
+def _duplicate(first: Command) -> Outcome:
+    original = {"status": first.status, **first.outcome}
+    return Outcome(
+        event_id=str(first.event_id), status="duplicate", type=first.type, first_outcome=original
+    )
+
+
+def _command_row(command: CommandBase, actor: Actor, status: str) -> Command:
+    payload = msgspec.to_builtins(command)
+    return Command(
+        event_id=command.event_id,
+        type=command_type(command),
+        device_id=command.device_id,
+        user_id=actor.id,
+        occurred_at=command.occurred_at,
+        payload=payload,
+        status=status,
+        outcome={},
+    )
+
+
+async def _touch_device(session: AsyncSession, device_id: str, user_id: int) -> None:
+    device = await session.get(Device, device_id)
+    now = utcnow()
+    if device is None:
+        session.add(Device(id=device_id, user_id=user_id, first_seen=now, last_seen=now))
+    else:
+        device.user_id, device.last_seen = user_id, now
+    await session.flush()
+
+
+async def _reject(
+    sessions: async_sessionmaker[AsyncSession],
+    command: CommandBase,
+    actor: Actor,
+    error: DomainError,
+) -> Outcome:
+    kind = command_type(command)
+    outcome = error.as_dict()
+    async with sessions() as session:
+        try:
+            async with session.begin():
+                await _touch_device(session, command.device_id, actor.id)
+                row = _command_row(command, actor, "rejected")
+                row.outcome = outcome
+                session.add(row)
+        except IntegrityError:
+            first = await _find(session, command)
+            if first is None:
+                raise
+            return _duplicate(first)
+    return Outcome(event_id=str(command.event_id), status="rejected", type=kind, **outcome)

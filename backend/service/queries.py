@@ -1,0 +1,171 @@
+"""The read side: stock by item, lot, location and warehouse, and the movement history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from backend.db.models import (
+    Command,
+    Item,
+    ItemBarcode,
+    Location,
+    Lot,
+    Quant,
+    Serial,
+    StockMove,
+    User,
+)
+from backend.domain.actor import Actor
+
+
+@dataclass(frozen=True)
+class StockFilter:
+    item_id: int | None = None
+    sku: str | None = None
+    barcode: str | None = None
+    lot_number: str | None = None
+    location_id: int | None = None
+    location_barcode: str | None = None
+    warehouse_id: int | None = None
+    include_empty: bool = False
+
+
+def _scope(query: Select[Any], column: Any, actor: Actor) -> Select[Any]:
+    return query if actor.all_warehouses else query.where(column.in_(actor.warehouse_ids))
+
+
+async def _page(
+    session: AsyncSession, query: Select[Any], limit: int, offset: int
+) -> tuple[list[Any], int]:
+    total = (
+        await session.execute(select(func.count()).select_from(query.order_by(None).subquery()))
+    ).scalar_one()
+    rows = (await session.execute(query.limit(limit).offset(offset))).all()
+    return list(rows), total
+
+
+async def stock(
+    session: AsyncSession, actor: Actor, f: StockFilter, *, limit: int, offset: int
+) -> tuple[list[Any], int]:
+    query = (
+        select(
+            Quant, Item.sku, Item.name, Item.unit, Location.code, Lot.lot_number, Lot.expiry_date
+        )
+        .join(Item, Item.id == Quant.item_id)
+        .join(Location, Location.id == Quant.location_id)
+        .outerjoin(Lot, Lot.id == Quant.lot_id)
+        .where(Quant.is_virtual.is_(False))
+        .order_by(Item.sku, Location.pick_sequence, Location.code, Lot.expiry_date, Quant.id)
+    )
+    query = _scope(query, Quant.warehouse_id, actor)
+    if not f.include_empty:
+        query = query.where(Quant.on_hand != 0)
+    if f.item_id:
+        query = query.where(Quant.item_id == f.item_id)
+    if f.sku:
+        query = query.where(Item.sku == f.sku)
+    if f.barcode:
+        query = query.where(
+            Quant.item_id.in_(select(ItemBarcode.item_id).where(ItemBarcode.code == f.barcode))
+        )
+    if f.lot_number:
+        query = query.where(Lot.lot_number == f.lot_number)
+    if f.location_id:
+        query = query.where(
+            or_(Quant.location_id == f.location_id, Location.parent_id == f.location_id)
+        )
+    if f.location_barcode:
+        query = query.where(Location.barcode == f.location_barcode)
+    if f.warehouse_id:
+        query = query.where(Quant.warehouse_id == f.warehouse_id)
+    return await _page(session, query, limit, offset)
+
+
+@dataclass(frozen=True)
+class MoveFilter:
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    user_id: int | None = None
+    item_id: int | None = None
+    location_id: int | None = None
+    warehouse_id: int | None = None
+    document_type: str | None = None
+    document_ref: str | None = None
+    event_id: str | None = None
+
+
+def moves_query(actor: Actor) -> Select[Any]:
+    source, dest = aliased(Location), aliased(Location)
+    query = (
+        select(
+            StockMove,
+            Command.event_id,
+            Command.type,
+            Item.sku,
+            Lot.lot_number,
+            Serial.serial,
+            source.code,
+            dest.code,
+            User.username,
+        )
+        .join(Command, Command.id == StockMove.command_id)
+        .join(Item, Item.id == StockMove.item_id)
+        .join(source, source.id == StockMove.from_location_id)
+        .join(dest, dest.id == StockMove.to_location_id)
+        .join(User, User.id == StockMove.user_id)
+        .outerjoin(Lot, Lot.id == StockMove.lot_id)
+        .outerjoin(Serial, Serial.id == StockMove.serial_id)
+    )
+    if not actor.all_warehouses:
+        query = query.where(
+            or_(
+                source.warehouse_id.in_(actor.warehouse_ids),
+                dest.warehouse_id.in_(actor.warehouse_ids),
+            )
+        )
+    return query
+
+
+async def moves(
+    session: AsyncSession, actor: Actor, f: MoveFilter, *, limit: int, offset: int
+) -> tuple[list[Any], int]:
+    query = moves_query(actor).order_by(StockMove.id.desc())
+    if f.since:
+        query = query.where(StockMove.occurred_at >= f.since)
+    if f.until:
+        query = query.where(StockMove.occurred_at < f.until)
+    if f.user_id:
+        query = query.where(StockMove.user_id == f.user_id)
+    if f.item_id:
+        query = query.where(StockMove.item_id == f.item_id)
+    if f.location_id:
+        query = query.where(
+            or_(
+                StockMove.from_location_id == f.location_id,
+                StockMove.to_location_id == f.location_id,
+            )
+        )
+    if f.warehouse_id:
+        in_warehouse = select(Location.id).where(Location.warehouse_id == f.warehouse_id)
+        query = query.where(
+            or_(
+                StockMove.from_location_id.in_(in_warehouse),
+                StockMove.to_location_id.in_(in_warehouse),
+            )
+        )
+    if f.document_type:
+        query = query.where(StockMove.document_type == f.document_type)
+    if f.document_ref:
+        query = query.where(StockMove.document_ref == f.document_ref)
+    return await _page(session, query, limit, offset)
+
+
+async def command_moves(session: AsyncSession, actor: Actor, command_id: int) -> list[Any]:
+    query = moves_query(actor).where(StockMove.command_id == command_id).order_by(StockMove.seq)
+    return list((await session.execute(query)).all())

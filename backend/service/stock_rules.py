@@ -1,0 +1,213 @@
+"""Handlers for the stock commands of the foundation: bin-to-bin moves and adjustments."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.db.models import Command, Item, Location
+from backend.domain.actor import Actor
+from backend.domain.commands import AdjustStock, MoveStock, PostOpeningBalance
+from backend.domain.errors import InvalidMove, InvalidRequest, NotFound, TrackingError
+from backend.domain.moves import MoveLine
+from backend.domain.vocabulary import REASON_DESTINATION, STOCK_KINDS
+from backend.service.applied import Applied
+from backend.service.ledger import post_moves
+from backend.service.tracking import find_lot, find_or_create_lot, find_serials
+from backend.service.warehouses import virtual_location
+
+
+async def _location(session: AsyncSession, location_id: int, actor: Actor) -> Location:
+    location = await session.get(Location, location_id)
+    if location is None:
+        raise NotFound("no such location", location_id=location_id)
+    actor.require_warehouse(location.warehouse_id)
+    return location
+
+
+async def _item(session: AsyncSession, item_id: int) -> Item:
+    item = await session.get(Item, item_id)
+    if item is None:
+        raise NotFound("no such item", item_id=item_id)
+    return item
+
+
+def _check_serial_count(item: Item, serials: list[str], quantity: int) -> None:
+    if item.tracking == "serial" and len(serials) != quantity:
+        raise TrackingError(
+            f"{item.sku} is serial-tracked: scan one serial per unit "
+            f"({quantity} units, {len(serials)} serials)",
+            sku=item.sku,
+        )
+    if item.tracking != "serial" and serials:
+        raise TrackingError(f"{item.sku} is not serial-tracked", sku=item.sku)
+
+
+async def _lines(
+    session: AsyncSession,
+    item: Item,
+    *,
+    quantity: int,
+    source: int,
+    dest: int,
+    lot_id: int | None,
+    serials: list[str],
+    create_serials: bool,
+    reason: str | None = None,
+    note: str | None = None,
+) -> list[MoveLine]:
+    if item.tracking == "serial":
+        records = await find_serials(
+            session, item.id, serials, create=create_serials, lot_id=lot_id
+        )
+        return [MoveLine(item.id, 1, source, dest, lot_id, s.id, reason, note) for s in records]
+    return [MoveLine(item.id, quantity, source, dest, lot_id, None, reason, note)]
+
+
+async def move_stock(
+    session: AsyncSession, command: MoveStock, actor: Actor, row: Command
+) -> Applied:
+    source = await _location(session, command.from_location_id, actor)
+    dest = await _location(session, command.to_location_id, actor)
+    for place in (source, dest):
+        if place.kind not in STOCK_KINDS:
+            raise InvalidMove(f"{place.code} is not a bin or dock", location=place.code)
+    item = await _item(session, command.item_id)
+    _check_serial_count(item, command.serials, command.quantity)
+    lot_id = None
+    if command.lot_number is not None:
+        lot_id = (await find_lot(session, item.id, command.lot_number)).id
+    lines = await _lines(
+        session,
+        item,
+        quantity=command.quantity,
+        source=source.id,
+        dest=dest.id,
+        lot_id=lot_id,
+        serials=command.serials,
+        create_serials=False,
+        note=command.note,
+    )
+    moves = await post_moves(
+        session,
+        lines,
+        command_id=row.id,
+        user_id=actor.id,
+        occurred_at=command.occurred_at,
+        document_type="bin_move",
+        document_ref=str(command.event_id),
+    )
+    return Applied({"quantity": command.quantity}, moves)
+
+
+def _check_reason(command: AdjustStock) -> None:
+    if command.quantity == 0:
+        raise InvalidRequest("an adjustment changes the quantity: it cannot be zero")
+    if command.reason == "found" and command.quantity < 0:
+        raise InvalidRequest("found stock is a positive adjustment", reason=command.reason)
+    if command.reason in ("damage", "loss", "expired") and command.quantity > 0:
+        raise InvalidRequest(
+            f"{command.reason} takes stock out: the quantity must be negative",
+            reason=command.reason,
+        )
+    if command.reason == "other" and not (command.comment or "").strip():
+        raise InvalidRequest("reason 'other' needs a comment", reason=command.reason)
+
+
+async def adjust_stock(
+    session: AsyncSession, command: AdjustStock, actor: Actor, row: Command
+) -> Applied:
+    actor.require_role("supervisor")
+    _check_reason(command)
+    location = await _location(session, command.location_id, actor)
+    if location.kind not in STOCK_KINDS:
+        raise InvalidMove(f"{location.code} is not a bin or dock", location=location.code)
+    counterpart = (
+        await session.execute(
+            select(Location)
+            .where(
+                Location.warehouse_id == location.warehouse_id,
+                Location.kind == REASON_DESTINATION[command.reason],
+                Location.active.is_(True),
+            )
+            .order_by(Location.id)
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    if counterpart is None:
+        raise NotFound(f"warehouse has no {REASON_DESTINATION[command.reason]} location")
+    item = await _item(session, command.item_id)
+    quantity, adding = abs(command.quantity), command.quantity > 0
+    _check_serial_count(item, command.serials, quantity)
+    lot_id = None
+    if command.lot_number is not None:
+        lot = (
+            await find_or_create_lot(session, item.id, command.lot_number, command.expiry_date)
+            if adding
+            else await find_lot(session, item.id, command.lot_number)
+        )
+        lot_id = lot.id
+    source, dest = (counterpart.id, location.id) if adding else (location.id, counterpart.id)
+    lines = await _lines(
+        session,
+        item,
+        quantity=quantity,
+        source=source,
+        dest=dest,
+        lot_id=lot_id,
+        serials=command.serials,
+        create_serials=adding,
+        reason=command.reason,
+        note=command.comment,
+    )
+    moves = await post_moves(
+        session,
+        lines,
+        command_id=row.id,
+        user_id=actor.id,
+        occurred_at=command.occurred_at,
+        document_type="adjustment",
+        document_ref=str(command.event_id),
+    )
+    return Applied({"quantity": command.quantity, "counterpart": counterpart.code}, moves)
+
+
+async def post_opening_balance(
+    session: AsyncSession, command: PostOpeningBalance, actor: Actor, row: Command
+) -> Applied:
+    """All lines post in one command: an opening balance is loaded whole or not at all."""
+    actor.require_role("admin")
+    lines: list[MoveLine] = []
+    for entry in command.lines:
+        location = await _location(session, entry.location_id, actor)
+        if location.kind not in STOCK_KINDS:
+            raise InvalidMove(f"{location.code} is not a bin or dock", location=location.code)
+        counterpart = await virtual_location(session, location.warehouse_id, "adjustment")
+        item = await _item(session, entry.item_id)
+        _check_serial_count(item, entry.serials, entry.quantity)
+        lot_id = None
+        if entry.lot_number is not None:
+            lot_id = (
+                await find_or_create_lot(session, item.id, entry.lot_number, entry.expiry_date)
+            ).id
+        lines += await _lines(
+            session,
+            item,
+            quantity=entry.quantity,
+            source=counterpart.id,
+            dest=location.id,
+            lot_id=lot_id,
+            serials=entry.serials,
+            create_serials=True,
+            reason="opening",
+        )
+    moves = await post_moves(
+        session,
+        lines,
+        command_id=row.id,
+        user_id=actor.id,
+        occurred_at=command.occurred_at,
+        document_type="opening_balance",
+        document_ref=command.reference,
+    )
+    return Applied({"lines": len(command.lines)}, moves)
