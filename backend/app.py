@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -35,8 +36,6 @@ from backend.db.migrate import ensure_current
 from backend.logs import structlog_plugin
 from backend.service.sealer import Sealer
 
-STATIC = ROOT / "pwa" / "static"
-
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
@@ -69,11 +68,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         OperationsController,
         verify,
     ]
-    if Path(STATIC).is_dir():
+    static = Path(os.environ.get("STOCKHAND_STATIC_DIR", ROOT / "pwa" / "static"))
+    if static.is_dir():
         route_handlers.append(
             create_static_files_router(
                 path="/",
-                directories=[STATIC],
+                directories=[static],
                 html_mode=True,
                 include_in_schema=False,
                 opt={"exclude_from_auth": True},

@@ -15,7 +15,7 @@ def structlog_plugin() -> StructlogPlugin:
             structlog_logging_config=StructLoggingConfig(log_exceptions="never"),
             middleware_logging_config=LoggingMiddlewareConfig(
                 request_log_fields=("path", "method", "query"),
-                response_log_fields=("status_code",),
+                response_log_fields=["status_code"],
             ),
         )
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -48,7 +48,7 @@ async def _code_is_free(session: AsyncSession, code: str) -> None:
 async def warehouse_in_scope(session: AsyncSession, warehouse_id: int, actor: Actor) -> Warehouse:
     warehouse = await get_or_404(session, Warehouse, warehouse_id, "warehouse")
     actor.require_warehouse(warehouse.id)
-    return warehouse  # type: ignore[no-any-return]
+    return warehouse
 
 
 # --- locations --------------------------------------------------------------------------------
@@ -57,7 +57,7 @@ async def warehouse_in_scope(session: AsyncSession, warehouse_id: int, actor: Ac
 async def location_in_scope(session: AsyncSession, location_id: int, actor: Actor) -> Location:
     location = await get_or_404(session, Location, location_id, "location")
     actor.require_warehouse(location.warehouse_id)
-    return location  # type: ignore[no-any-return]
+    return location
 
 
 async def _check_parent(
@@ -125,7 +125,7 @@ async def update_location(
 
 
 async def create_item(
-    session: AsyncSession, data: Mapping[str, Any], barcodes: list[Mapping[str, Any]]
+    session: AsyncSession, data: Mapping[str, Any], barcodes: Sequence[Mapping[str, Any]]
 ) -> Item:
     await _unique(session, Item.sku, data["sku"], "sku")
     if len({b["code"] for b in barcodes}) != len(barcodes):
@@ -144,7 +144,7 @@ async def update_item(session: AsyncSession, item_id: int, changes: Mapping[str,
     item = await get_or_404(session, Item, item_id, "item")
     apply_changes(item, changes)
     await session.flush()
-    return item  # type: ignore[no-any-return]
+    return item
 
 
 async def add_barcode(session: AsyncSession, item_id: int, data: Mapping[str, Any]) -> ItemBarcode:

@@ -40,12 +40,15 @@ def _scope(query: Select[Any], column: Any, actor: Actor) -> Select[Any]:
     return query if actor.all_warehouses else query.where(column.in_(actor.warehouse_ids))
 
 
+async def count_rows(session: AsyncSession, query: Select[Any]) -> int:
+    counted = select(func.count()).select_from(query.order_by(None).subquery())
+    return (await session.execute(counted)).scalar_one()
+
+
 async def _page(
     session: AsyncSession, query: Select[Any], limit: int, offset: int
 ) -> tuple[list[Any], int]:
-    total = (
-        await session.execute(select(func.count()).select_from(query.order_by(None).subquery()))
-    ).scalar_one()
+    total = await count_rows(session, query)
     rows = (await session.execute(query.limit(limit).offset(offset))).all()
     return list(rows), total
 

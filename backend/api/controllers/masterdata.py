@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import Controller, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-from sqlalchemy import func, select
+from litestar.params import FromPath, FromQuery, JSONBody
+from sqlalchemy import select
 
 from backend.api.controllers.convert import (
     barcode_out,
@@ -16,7 +14,7 @@ from backend.api.controllers.convert import (
     lot_out,
     warehouse_out,
 )
-from backend.api.deps import CurrentActor, Db
+from backend.api.deps import CurrentActor, Db, Limit, Offset
 from backend.api.guards import requires_admin, requires_supervisor
 from backend.api.schemas import (
     BarcodeCreate,
@@ -41,16 +39,8 @@ from backend.db.models import Item, ItemBarcode, Location, Lot, Warehouse
 from backend.domain.errors import NotFound
 from backend.domain.vocabulary import LocationKind
 from backend.service import catalog
+from backend.service.queries import count_rows
 from backend.service.warehouses import create_warehouse
-
-Limit = Annotated[int, QueryParameter(ge=1, le=500)]
-Offset = Annotated[int, QueryParameter(ge=0)]
-
-
-async def _count(db: Db, query: object) -> int:
-    return (
-        await db.execute(select(func.count()).select_from(query.order_by(None).subquery()))
-    ).scalar_one()  # type: ignore[attr-defined]
 
 
 class WarehouseController(Controller):
@@ -130,7 +120,7 @@ class LocationController(Controller):
         rows = (await db.execute(query.limit(limit).offset(offset))).scalars()
         return Page(
             items=[location_out(r) for r in rows],
-            total=await _count(db, query),
+            total=await count_rows(db, query),
             limit=limit,
             offset=offset,
         )
@@ -188,7 +178,7 @@ class ItemController(Controller):
         codes = await catalog.barcodes_of(db, [i.id for i in items])
         return Page(
             items=[item_out(i, codes[i.id]) for i in items],
-            total=await _count(db, query),
+            total=await count_rows(db, query),
             limit=limit,
             offset=offset,
         )
@@ -267,7 +257,7 @@ class LotController(Controller):
         rows = (await db.execute(query.limit(limit).offset(offset))).scalars()
         return Page(
             items=[lot_out(r) for r in rows],
-            total=await _count(db, query),
+            total=await count_rows(db, query),
             limit=limit,
             offset=offset,
         )

@@ -4,21 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated
 
 from litestar import Controller, get
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.params import FromPath, FromQuery
 from sqlalchemy import select
 
 from backend.api.controllers.convert import move_out, stock_row
-from backend.api.deps import CurrentActor, Db
+from backend.api.deps import CurrentActor, Db, Limit, Offset
 from backend.api.schemas import CommandTrace, MoveOut, Page, StockRow
 from backend.db.models import Command
 from backend.domain.errors import NotFound
 from backend.service import queries
-
-Limit = Annotated[int, QueryParameter(ge=1, le=500)]
-Offset = Annotated[int, QueryParameter(ge=0)]
 
 
 class StockController(Controller):

@@ -1,0 +1,1 @@
+"""Server-side reading of barcodes and GS1 data. Free of web-framework imports."""
