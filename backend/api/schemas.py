@@ -18,7 +18,17 @@ Code = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^\S(.*
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
 Barcode = Annotated[str, msgspec.Meta(min_length=1, max_length=128, pattern=r"^\S+$")]
 Id = Annotated[int, msgspec.Meta(ge=1)]
-Money = Annotated[Decimal, msgspec.Meta(ge=0, le=9_999_999_999)]
+Money = Annotated[Decimal, msgspec.Meta(description="non-negative, at most 4 decimal places")]
+
+
+def check_money(value: Decimal | UnsetType | None) -> None:
+    """msgspec cannot bound a Decimal, so costs are checked here: 0 ≤ value < 10^10, 4 places."""
+    if isinstance(value, Decimal) and not (
+        value.is_finite() and 0 <= value < 10**10 and value == value.quantize(Decimal("0.0001"))
+    ):
+        raise ValueError(f"unit_cost must be between 0 and 9999999999.9999, got {value}")
+
+
 PackQuantity = Annotated[int, msgspec.Meta(ge=1, le=1_000_000)]
 Password = Annotated[str, msgspec.Meta(min_length=8, max_length=256)]
 Username = Annotated[str, msgspec.Meta(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")]
@@ -183,6 +193,9 @@ class ItemCreate(Input):
     abc_class: AbcClass | None = None
     barcodes: list[BarcodeCreate] = msgspec.field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        check_money(self.unit_cost)
+
 
 class ItemUpdate(Input):
     name: Name | UnsetType = UNSET
@@ -191,6 +204,9 @@ class ItemUpdate(Input):
     unit_cost: Money | UnsetType = UNSET
     abc_class: AbcClass | UnsetType | None = UNSET
     active: bool | UnsetType = UNSET
+
+    def __post_init__(self) -> None:
+        check_money(self.unit_cost)
 
 
 class LotOut(Output):

@@ -55,6 +55,7 @@ async def post_moves(
             deltas[key] += sign * line.quantity
             lot_of[key] = line.lot_id
     # A fixed order of row locks keeps two commands touching the same quants from deadlocking.
+    additions = []
     for key in sorted(deltas):
         delta = deltas[key]
         if delta == 0:
@@ -63,7 +64,8 @@ async def post_moves(
         if delta < 0 and not place.is_virtual:
             await _take(session, key, -delta, items[key[0]], place, lot_of[key])
         else:
-            await _add(session, key, delta, place, lot_of[key])
+            additions.append((key, delta, place, lot_of[key]))
+    await _add(session, additions)
 
     for line in lines:
         if line.serial_id is not None:
@@ -199,26 +201,33 @@ async def _take(
 
 
 async def _add(
-    session: AsyncSession, key: QuantKey, delta: int, place: PlaceRules, lot_id: int | None
+    session: AsyncSession, additions: list[tuple[QuantKey, int, PlaceRules, int | None]]
 ) -> None:
-    item_id, location_id, lot_key = key
+    """Upsert many quants in a statement per chunk; keys are unique, so no row is hit twice."""
     now = utcnow()
-    statement = _insert(session)(Quant).values(
-        item_id=item_id,
-        location_id=location_id,
-        lot_id=lot_id,
-        lot_key=lot_key,
-        warehouse_id=place.warehouse_id,
-        is_virtual=place.is_virtual,
-        on_hand=delta,
-        reserved=0,
-        updated_at=now,
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=[Quant.item_id, Quant.location_id, Quant.lot_key],
-        set_={"on_hand": Quant.on_hand + statement.excluded.on_hand, "updated_at": now},
-    )
-    await session.execute(statement)
+    for start in range(0, len(additions), 500):
+        rows = [
+            {
+                "item_id": item_id,
+                "location_id": location_id,
+                "lot_id": lot_id,
+                "lot_key": lot_key,
+                "warehouse_id": place.warehouse_id,
+                "is_virtual": place.is_virtual,
+                "on_hand": delta,
+                "reserved": 0,
+                "updated_at": now,
+            }
+            for (item_id, location_id, lot_key), delta, place, lot_id in additions[
+                start : start + 500
+            ]
+        ]
+        statement = _insert(session)(Quant).values(rows)
+        statement = statement.on_conflict_do_update(
+            index_elements=[Quant.item_id, Quant.location_id, Quant.lot_key],
+            set_={"on_hand": Quant.on_hand + statement.excluded.on_hand, "updated_at": now},
+        )
+        await session.execute(statement)
 
 
 async def _move_serial(

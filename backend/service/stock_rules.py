@@ -178,11 +178,16 @@ async def post_opening_balance(
     """All lines post in one command: an opening balance is loaded whole or not at all."""
     actor.require_role("admin")
     lines: list[MoveLine] = []
+    counterparts: dict[int, Location] = {}
     for entry in command.lines:
         location = await _location(session, entry.location_id, actor)
         if location.kind not in STOCK_KINDS:
             raise InvalidMove(f"{location.code} is not a bin or dock", location=location.code)
-        counterpart = await virtual_location(session, location.warehouse_id, "adjustment")
+        if location.warehouse_id not in counterparts:
+            counterparts[location.warehouse_id] = await virtual_location(
+                session, location.warehouse_id, "adjustment"
+            )
+        counterpart = counterparts[location.warehouse_id]
         item = await _item(session, entry.item_id)
         _check_serial_count(item, entry.serials, entry.quantity)
         lot_id = None
