@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.db.models import Command, Device, utcnow
+from backend.db.upsert import dialect_insert
 from backend.domain.actor import Actor
 from backend.domain.commands import AdjustStock, CommandBase, MoveStock, PostOpeningBalance
 from backend.domain.errors import DomainError, InvalidRequest
@@ -66,12 +67,24 @@ async def apply_command(
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
             return await _apply_once(sessions, command, actor)
+        except _RaceLost as race:
+            if attempt == MAX_ATTEMPTS:
+                raise race.error from race
+            log.info("retrying command %s after %s", command.event_id, race.error)
         except DBAPIError as error:
             sqlstate = getattr(error.orig, "sqlstate", None)
             if sqlstate not in RETRYABLE_SQLSTATES or attempt == MAX_ATTEMPTS:
                 raise
             log.info("retrying command %s after %s", command.event_id, sqlstate)
     raise AssertionError("unreachable")
+
+
+class _RaceLost(Exception):
+    """A concurrent transaction created a row this one also created (a lot, a serial)."""
+
+    def __init__(self, error: IntegrityError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 async def _apply_once(
@@ -97,11 +110,12 @@ async def _apply_once(
             )
         except DomainError as error:
             return await _reject(sessions, command, actor, error)
-        except IntegrityError:
-            # The same event_id committed by a concurrent request between our look-up and insert.
+        except IntegrityError as error:
+            # The same event_id committed by a concurrent request between our look-up and
+            # insert is a duplicate; any other unique row created meanwhile means try again.
             first = await _find(session, command)
             if first is None:
-                raise
+                raise _RaceLost(error) from error
             return _duplicate(first)
 
 
@@ -152,13 +166,16 @@ def _command_row(command: CommandBase, actor: Actor, status: str) -> Command:
 
 
 async def _touch_device(session: AsyncSession, device_id: str, user_id: int) -> None:
-    device = await session.get(Device, device_id)
+    """Record the device and who used it last; an upsert, as a device's first events may race."""
     now = utcnow()
-    if device is None:
-        session.add(Device(id=device_id, user_id=user_id, first_seen=now, last_seen=now))
-    else:
-        device.user_id, device.last_seen = user_id, now
-    await session.flush()
+    statement = dialect_insert(session)(Device).values(
+        id=device_id, user_id=user_id, first_seen=now, last_seen=now
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[Device.id], set_={"user_id": user_id, "last_seen": now}
+        )
+    )
 
 
 async def _reject(

@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.db.models import Item, Location, Lot, Quant, Serial, StockMove, utcnow
+from backend.db.upsert import dialect_insert
 from backend.domain.errors import InsufficientStock, NotFound, SerialUnavailable, TrackingError
 from backend.domain.moves import ItemRules, MoveLine, PlaceRules, check_line
 from backend.domain.vocabulary import VIRTUAL_KINDS
@@ -160,10 +160,6 @@ async def _check_tracking_records(session: AsyncSession, lines: Sequence[MoveLin
             raise TrackingError("the serial does not belong to this item", serial_id=line.serial_id)
 
 
-def _insert(session: AsyncSession) -> Any:
-    return postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
-
-
 def _quant_match(key: QuantKey) -> Any:
     item_id, location_id, lot_key = key
     return and_(
@@ -222,7 +218,7 @@ async def _add(
                 start : start + 500
             ]
         ]
-        statement = _insert(session)(Quant).values(rows)
+        statement = dialect_insert(session)(Quant).values(rows)
         statement = statement.on_conflict_do_update(
             index_elements=[Quant.item_id, Quant.location_id, Quant.lot_key],
             set_={"on_hand": Quant.on_hand + statement.excluded.on_hand, "updated_at": now},
