@@ -20,6 +20,7 @@ from backend.db.models import (
     Serial,
     StockMove,
     User,
+    UserWarehouse,
 )
 from backend.domain.actor import Actor
 
@@ -172,3 +173,18 @@ async def moves(
 async def command_moves(session: AsyncSession, actor: Actor, command_id: int) -> list[Any]:
     query = moves_query(actor).where(StockMove.command_id == command_id).order_by(StockMove.seq)
     return list((await session.execute(query)).all())
+
+
+async def may_see_command(session: AsyncSession, actor: Actor, command: Command) -> bool:
+    """Your own commands; a supervisor also those of people sharing one of their warehouses."""
+    if command.user_id == actor.id or actor.all_warehouses:
+        return True
+    if not actor.has_role("supervisor"):
+        return False
+    shared = await session.execute(
+        select(UserWarehouse.warehouse_id).where(
+            UserWarehouse.user_id == command.user_id,
+            UserWarehouse.warehouse_id.in_(actor.warehouse_ids),
+        )
+    )
+    return shared.first() is not None

@@ -104,7 +104,7 @@ class StockController(Controller):
         self, db: Db, actor: CurrentActor, event_id: FromPath[uuid.UUID]
     ) -> CommandTrace:
         row = (await db.execute(select(Command).where(Command.event_id == event_id))).scalar()
-        if row is None or (row.user_id != actor.id and not actor.has_role("supervisor")):
+        if row is None or not await queries.may_see_command(db, actor, row):
             raise NotFound("no such command", event_id=str(event_id))
         moves = await queries.command_moves(db, actor, row.id)
         return CommandTrace(
