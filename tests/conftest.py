@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import argon2
 import psycopg
 import pytest
 from litestar import Litestar
@@ -28,6 +29,7 @@ from backend.config import Settings
 from backend.db.engine import create_engine
 from backend.db.migrate import upgrade
 from backend.db.models import Base
+from backend.service import users
 from tests.world import World, build_world
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -37,6 +39,14 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 @pytest.fixture(scope="session")
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Worlds create five users; full-strength argon2 would dominate the suite's runtime."""
+    monkeypatch.setattr(
+        users, "_hasher", argon2.PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    )
 
 
 @pytest.fixture(scope="session")

@@ -153,12 +153,16 @@ def _duplicate(first: Command) -> Outcome:
 
 def _command_row(command: CommandBase, actor: Actor, status: str) -> Command:
     payload = msgspec.to_builtins(command)
+    occurred_at = command.occurred_at
+    if occurred_at.tzinfo is None:
+        # Only a rejection gets here (the envelope check refuses naive times): keep it as UTC.
+        occurred_at = occurred_at.replace(tzinfo=dt.UTC)
     return Command(
         event_id=command.event_id,
         type=command_type(command),
         device_id=command.device_id,
         user_id=actor.id,
-        occurred_at=command.occurred_at,
+        occurred_at=occurred_at,
         payload=payload,
         status=status,
         outcome={},

@@ -65,7 +65,13 @@ async def stock(
         .join(Location, Location.id == Quant.location_id)
         .outerjoin(Lot, Lot.id == Quant.lot_id)
         .where(Quant.is_virtual.is_(False))
-        .order_by(Item.sku, Location.pick_sequence, Location.code, Lot.expiry_date, Quant.id)
+        .order_by(
+            Item.sku,
+            Location.pick_sequence,
+            Location.code,
+            Lot.expiry_date.asc().nulls_last(),
+            Quant.id,
+        )
     )
     query = _scope(query, Quant.warehouse_id, actor)
     if not f.include_empty:

@@ -249,7 +249,7 @@ class LotController(Controller):
         item_id: FromQuery[int | None] = None,
         lot_number: FromQuery[str | None] = None,
     ) -> Page[LotOut]:
-        query = select(Lot).order_by(Lot.expiry_date, Lot.id)
+        query = select(Lot).order_by(Lot.expiry_date.asc().nulls_last(), Lot.id)
         if item_id is not None:
             query = query.where(Lot.item_id == item_id)
         if lot_number is not None:

@@ -13,7 +13,7 @@ from backend.api.controllers.convert import move_out, stock_row
 from backend.api.deps import CurrentActor, Db, Limit, Offset
 from backend.api.schemas import CommandTrace, MoveOut, Page, StockRow
 from backend.db.models import Command
-from backend.domain.errors import NotFound
+from backend.domain.errors import InvalidRequest, NotFound
 from backend.service import queries
 
 
@@ -78,6 +78,9 @@ class StockController(Controller):
     ) -> Page[MoveOut]:
         if warehouse_id is not None:
             actor.require_warehouse(warehouse_id)
+        for name, value in (("since", since), ("until", until)):
+            if value is not None and value.tzinfo is None:
+                raise InvalidRequest(f"{name} needs a time zone offset", **{name: str(value)})
         rows, total = await queries.moves(
             db,
             actor,
