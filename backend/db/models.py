@@ -234,6 +234,7 @@ class StockMove(Base):
         CheckConstraint("quantity > 0", name="quantity"),
         CheckConstraint("from_location_id <> to_location_id", name="distinct_locations"),
         CheckConstraint("serial_id IS NULL OR quantity = 1", name="serial_unit"),
+        UniqueConstraint("command_id", "seq"),
         Index("ix_stock_moves_item_created", "item_id", "created_at"),
         Index("ix_stock_moves_document", "document_type", "document_ref"),
     )

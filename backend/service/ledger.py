@@ -62,6 +62,10 @@ async def post_moves(
             continue
         place = places[key[1]]
         if delta < 0 and not place.is_virtual:
+            # Write the additions that sort before this take first, so that every row is
+            # locked in key order; a command that only adds stays one statement.
+            await _add(session, additions)
+            additions = []
             await _take(session, key, -delta, items[key[0]], place, lot_of[key])
         else:
             additions.append((key, delta, place, lot_of[key]))

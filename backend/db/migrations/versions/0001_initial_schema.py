@@ -420,6 +420,7 @@ def upgrade() -> None:
             ["user_id"], ["users.id"], name=op.f("fk_stock_moves_user_id_users")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_stock_moves")),
+        sa.UniqueConstraint("command_id", "seq", name=op.f("uq_stock_moves_command_id_seq")),
     )
     with op.batch_alter_table("stock_moves", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_stock_moves_command_id"), ["command_id"], unique=False)
