@@ -7,7 +7,7 @@ PIP := $(BIN)/python -m pip
 # Exact versions that CI tested; `make lock` refreshes them.
 CONSTRAINTS := constraints.txt
 # Debian packages the app needs at run time, installed when missing and running as root.
-APT_PACKAGES :=
+APT_PACKAGES := libzbar0
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
