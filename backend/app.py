@@ -22,11 +22,19 @@ from backend.api.controllers.masterdata import (
     LocationController,
     LotController,
     WarehouseController,
-    resolve_code,
 )
 from backend.api.controllers.operations import OperationsController
+from backend.api.controllers.purchasing import (
+    PurchaseOrderController,
+    SupplierController,
+    get_limits,
+    receive,
+    set_limits,
+)
+from backend.api.controllers.scans import decode_image, resolve_code
 from backend.api.controllers.stock import StockController
 from backend.api.controllers.system import health
+from backend.api.controllers.tasks import TaskController, claim, put_away
 from backend.api.controllers.users import UserController
 from backend.api.deps import provide_actor, provide_db, provide_sessions, provide_settings
 from backend.api.errors import EXCEPTION_HANDLERS
@@ -64,9 +72,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ItemController,
         LotController,
         resolve_code,
+        decode_image,
         StockController,
         OperationsController,
         verify,
+        SupplierController,
+        PurchaseOrderController,
+        receive,
+        get_limits,
+        set_limits,
+        TaskController,
+        claim,
+        put_away,
     ]
     static = Path(os.environ.get("STOCKHAND_STATIC_DIR", ROOT / "pwa" / "static"))
     if static.is_dir():

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from backend.domain.commands import AdjustStock, MoveStock, PostOpeningBalance
+from backend.domain.commands import (
+    AdjustStock,
+    ClaimTask,
+    MoveStock,
+    PostOpeningBalance,
+    PutAway,
+    ReceiveGoods,
+)
 from backend.domain.vocabulary import AbcClass, LocationKind, Role, Tracking
 
 T = TypeVar("T")
@@ -128,7 +135,11 @@ class LocationOut(Output):
     kind: str
     barcode: str | None
     pick_sequence: int
+    purpose: str | None
     active: bool
+
+
+Purpose = Literal["receiving", "shipping", "quarantine"]
 
 
 class LocationCreate(Input):
@@ -139,6 +150,7 @@ class LocationCreate(Input):
     parent_id: Id | None = None
     barcode: Barcode | None = None
     pick_sequence: Annotated[int, msgspec.Meta(ge=0, le=10_000_000)] = 0
+    purpose: Purpose | None = None
 
 
 class LocationUpdate(Input):
@@ -146,6 +158,7 @@ class LocationUpdate(Input):
     parent_id: Id | UnsetType | None = UNSET
     barcode: Barcode | UnsetType | None = UNSET
     pick_sequence: Annotated[int, msgspec.Meta(ge=0, le=10_000_000)] | UnsetType = UNSET
+    purpose: Purpose | UnsetType | None = UNSET
     active: bool | UnsetType = UNSET
 
 
@@ -226,14 +239,51 @@ class LotUpdate(Input):
     expiry_date: dt.date | UnsetType | None = UNSET
 
 
+class Gs1ElementOut(Output):
+    ai: str
+    title: str
+    raw: str
+    value: str
+
+
 class ScanResolution(Output):
-    """What a scanned code names: an item (with the packaging quantity) or a location."""
+    """What a scanned code names: an item (with the packaging quantity and, from GS1 data, lot,
+    expiry and serial) or a location; `unknown` when it names nothing here."""
 
     code: str
     kind: str
     item: ItemOut | None = None
     quantity: int | None = None
+    packaging: str | None = None
     location: LocationOut | None = None
+    lot: LotOut | None = None
+    lot_number: str | None = None
+    expiry_date: dt.date | None = None
+    serial: str | None = None
+    sscc: str | None = None
+    gs1: list[Gs1ElementOut] | None = None
+    gs1_error: str | None = None
+
+
+class DecodedSymbol(Output):
+    format: str
+    text: str
+    corners: list[list[int]]
+    engine: str
+    symbology_id: str | None
+    resolution: ScanResolution
+
+
+class ImageOut(Output):
+    format: str
+    width: int
+    height: int
+
+
+class DecodeResponse(Output):
+    symbols: list[DecodedSymbol]
+    decode_ms: float
+    image: ImageOut
 
 
 # --- stock and history ------------------------------------------------------------------------
@@ -294,7 +344,7 @@ class CommandTrace(Output):
 
 # --- commands and sync ------------------------------------------------------------------------
 
-SyncEvent = MoveStock | AdjustStock | PostOpeningBalance
+SyncEvent = MoveStock | AdjustStock | PostOpeningBalance | ClaimTask | ReceiveGoods | PutAway
 
 
 class SyncRequest(Input):
@@ -318,3 +368,173 @@ class LedgerReport(Output):
     head_hash: str
     first_problem: LedgerProblem | None
     problems: list[LedgerProblem]
+
+
+# --- suppliers, purchase orders, tasks --------------------------------------------------------
+
+Percent = Annotated[Decimal, msgspec.Meta(description="0 to 100")]
+
+
+def check_percent(value: Decimal | UnsetType) -> None:
+    if isinstance(value, Decimal) and not (value.is_finite() and 0 <= value <= 100):
+        raise ValueError(f"a percentage is between 0 and 100, got {value}")
+
+
+class SupplierOut(Output):
+    id: int
+    code: str
+    name: str
+    over_receipt_tolerance_pct: Decimal
+    lead_time_days: int | None
+    active: bool
+
+
+class SupplierCreate(Input):
+    code: Code
+    name: Name
+    over_receipt_tolerance_pct: Percent = Decimal("0")
+    lead_time_days: Annotated[int, msgspec.Meta(ge=0, le=3650)] | None = None
+
+    def __post_init__(self) -> None:
+        check_percent(self.over_receipt_tolerance_pct)
+
+
+class SupplierUpdate(Input):
+    name: Name | UnsetType = UNSET
+    over_receipt_tolerance_pct: Percent | UnsetType = UNSET
+    lead_time_days: Annotated[int, msgspec.Meta(ge=0, le=3650)] | UnsetType | None = UNSET
+    active: bool | UnsetType = UNSET
+
+    def __post_init__(self) -> None:
+        check_percent(self.over_receipt_tolerance_pct)
+
+
+class OrderLineIn(Input):
+    item_id: Id
+    quantity: Annotated[int, msgspec.Meta(gt=0, le=1_000_000_000)]
+    unit_price: Money
+    expected_date: dt.date | None = None
+
+    def __post_init__(self) -> None:
+        check_money(self.unit_price)
+
+
+class PurchaseOrderCreate(Input):
+    supplier_id: Id
+    warehouse_id: Id
+    lines: Annotated[list[OrderLineIn], msgspec.Meta(min_length=1, max_length=1000)]
+    expected_date: dt.date | None = None
+    note: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+
+
+class OrderLineOut(Output):
+    id: int
+    line_no: int
+    item_id: int
+    sku: str
+    quantity: int
+    unit_price: Decimal
+    expected_date: dt.date | None
+    received_quantity: int
+    damaged_quantity: int
+    closed_short: bool
+    remaining: int
+
+
+class DocumentEventOut(Output):
+    action: str
+    user_id: int
+    username: str
+    at: dt.datetime
+    details: dict[str, Any]
+
+
+class PurchaseOrderOut(Output):
+    id: int
+    number: str
+    supplier_id: int
+    supplier_code: str
+    warehouse_id: int
+    status: str
+    total_value: Decimal
+    approval_role: str | None
+    expected_date: dt.date | None
+    note: str | None
+    created_at: dt.datetime
+    lines: list[OrderLineOut]
+    history: list[DocumentEventOut]
+
+
+class Decision(Input):
+    approve: bool
+    comment: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+
+
+class Reason(Input):
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+
+
+class ApprovalLimits(Input):
+    supervisor_over: Money
+    admin_over: Money
+
+    def __post_init__(self) -> None:
+        check_money(self.supervisor_over)
+        check_money(self.admin_over)
+        if self.admin_over < self.supervisor_over:
+            raise ValueError("admin_over must be at least supervisor_over")
+
+
+class TaskLineIn(Input):
+    item_id: Id
+    quantity: Annotated[int, msgspec.Meta(gt=0, le=1_000_000_000)]
+    lot_id: Id | None = None
+    from_location_id: Id | None = None
+    to_location_id: Id | None = None
+
+
+class TaskCreate(Input):
+    warehouse_id: Id
+    type: Literal["putaway", "count", "transfer"]
+    lines: Annotated[list[TaskLineIn], msgspec.Meta(min_length=1, max_length=1000)]
+    priority: Annotated[int, msgspec.Meta(ge=-100, le=100)] = 0
+    due_at: dt.datetime | None = None
+    assignee_id: Id | None = None
+    note: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+
+
+class Assignment(Input):
+    user_id: Id
+
+
+class TaskLineOut(Output):
+    id: int
+    seq: int
+    item_id: int
+    sku: str
+    item_name: str
+    lot_id: int | None
+    lot_number: str | None
+    quantity: int
+    done_quantity: int
+    from_location_id: int | None
+    from_location: str | None
+    to_location_id: int | None
+    to_location: str | None
+    status: str
+
+
+class TaskOut(Output):
+    id: int
+    number: str
+    warehouse_id: int
+    type: str
+    status: str
+    assignee_id: int | None
+    priority: int
+    due_at: dt.datetime | None
+    document_type: str | None
+    document_id: int | None
+    note: str | None
+    created_at: dt.datetime
+    lines: list[TaskLineOut]

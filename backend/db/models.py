@@ -27,7 +27,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from backend.domain.vocabulary import ABC, LOCATION_KINDS, TRACKING, is_virtual
+from backend.domain.vocabulary import (
+    ABC,
+    LOCATION_KINDS,
+    PO_STATUSES,
+    PURPOSES,
+    TASK_LINE_STATUSES,
+    TASK_STATUSES,
+    TASK_TYPES,
+    TRACKING,
+    is_virtual,
+)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -65,6 +75,7 @@ class Location(Base):
     __tablename__ = "locations"
     __table_args__ = (
         CheckConstraint(_in("kind", LOCATION_KINDS), name="kind"),
+        CheckConstraint("purpose IS NULL OR " + _in("purpose", PURPOSES), name="purpose"),
         UniqueConstraint("warehouse_id", "code"),
         Index("ix_locations_warehouse_pick", "warehouse_id", "pick_sequence"),
     )
@@ -77,6 +88,8 @@ class Location(Base):
     # Barcodes are unique across the installation so that one scan names one place.
     barcode: Mapped[str | None] = mapped_column(String(128), unique=True)
     pick_sequence: Mapped[int] = mapped_column(Integer, default=0)
+    # What a dock or bin is for: receiving, shipping or quarantine; none for storage.
+    purpose: Mapped[str | None] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -278,3 +291,137 @@ class LedgerSealEntry(Base):
     seal_id: Mapped[int] = mapped_column(ForeignKey("ledger_seals.id"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     move_hash: Mapped[str] = mapped_column(String(64))
+
+
+class DocumentCounter(Base):
+    """The last number handed out per document kind (PO, task, ...)."""
+
+    __tablename__ = "document_counters"
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    last_value: Mapped[int] = mapped_column(BigIntIdentity, default=0)
+
+
+class DocumentEvent(Base):
+    """The history of every document: who did what to it, when, and through which command."""
+
+    __tablename__ = "document_events"
+    __table_args__ = (Index("ix_document_events_document", "document_type", "document_id"),)
+    id: Mapped[int] = mapped_column(BigIntIdentity, primary_key=True)
+    document_type: Mapped[str] = mapped_column(String(32))
+    document_id: Mapped[int] = mapped_column(BigIntIdentity)
+    action: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    command_id: Mapped[int | None] = mapped_column(ForeignKey("commands.id"))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    details: Mapped[dict[str, Any]]
+
+
+class Setting(Base):
+    """Operator-tunable policy values, e.g. the approval limits of purchase orders."""
+
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[dict[str, Any]]
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Supplier(Base):
+    __tablename__ = "suppliers"
+    __table_args__ = (CheckConstraint("over_receipt_tolerance_pct >= 0", name="tolerance"),)
+    id: Mapped[int] = mapped_column(BigIntIdentity, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # How far a receipt may exceed the ordered quantity, in percent of the line.
+    over_receipt_tolerance_pct: Mapped[Decimal] = mapped_column(Numeric(6, 2), default=0)
+    lead_time_days: Mapped[int | None] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class PurchaseOrder(Base):
+    __tablename__ = "purchase_orders"
+    __table_args__ = (
+        CheckConstraint(_in("status", PO_STATUSES), name="status"),
+        Index("ix_purchase_orders_warehouse_status", "warehouse_id", "status"),
+    )
+    id: Mapped[int] = mapped_column(BigIntIdentity, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"))
+    status: Mapped[str] = mapped_column(String(24), default="draft")
+    total_value: Mapped[Decimal] = mapped_column(Numeric(16, 4), default=0)
+    # The role whose approval this order still needs; null once approved or when none is.
+    approval_role: Mapped[str | None] = mapped_column(String(16))
+    expected_date: Mapped[dt.date | None] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    completed_at: Mapped[dt.datetime | None]
+
+
+class PurchaseOrderLine(Base):
+    __tablename__ = "purchase_order_lines"
+    __table_args__ = (
+        UniqueConstraint("order_id", "line_no"),
+        CheckConstraint("quantity > 0", name="quantity"),
+        CheckConstraint("unit_price >= 0", name="unit_price"),
+        CheckConstraint("received_quantity >= 0 AND damaged_quantity >= 0", name="received"),
+    )
+    id: Mapped[int] = mapped_column(BigIntIdentity, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("purchase_orders.id"), index=True)
+    line_no: Mapped[int] = mapped_column(Integer)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    quantity: Mapped[int] = mapped_column(BigIntIdentity)
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(14, 4))
+    expected_date: Mapped[dt.date | None] = mapped_column(Date)
+    received_quantity: Mapped[int] = mapped_column(BigIntIdentity, default=0)
+    damaged_quantity: Mapped[int] = mapped_column(BigIntIdentity, default=0)
+    closed_short: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Task(Base):
+    """A unit of floor work (receive, putaway, pick, count, transfer) and who does it."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        CheckConstraint(_in("type", TASK_TYPES), name="type"),
+        CheckConstraint(_in("status", TASK_STATUSES), name="status"),
+        Index("ix_tasks_queue", "warehouse_id", "status", "priority"),
+    )
+    id: Mapped[int] = mapped_column(BigIntIdentity, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"))
+    type: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[dt.datetime | None]
+    document_type: Mapped[str | None] = mapped_column(String(32))
+    document_id: Mapped[int | None] = mapped_column(BigIntIdentity)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    completed_at: Mapped[dt.datetime | None]
+
+
+class TaskLine(Base):
+    __tablename__ = "task_lines"
+    __table_args__ = (
+        UniqueConstraint("task_id", "seq"),
+        CheckConstraint(_in("status", TASK_LINE_STATUSES), name="status"),
+        CheckConstraint("quantity > 0 AND done_quantity >= 0", name="quantity"),
+    )
+    id: Mapped[int] = mapped_column(BigIntIdentity, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("lots.id"))
+    quantity: Mapped[int] = mapped_column(BigIntIdentity)
+    done_quantity: Mapped[int] = mapped_column(BigIntIdentity, default=0)
+    from_location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"))
+    to_location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    source_line_id: Mapped[int | None] = mapped_column(BigIntIdentity)

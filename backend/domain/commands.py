@@ -70,4 +70,37 @@ class PostOpeningBalance(CommandBase, tag="opening_balance"):
     reference: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] = "opening"
 
 
-Command = MoveStock | AdjustStock | PostOpeningBalance
+class ClaimTask(CommandBase, tag="claim_task"):
+    """A worker takes an open, unassigned task of their warehouse."""
+
+    task_id: Id
+
+
+class ReceiveGoods(CommandBase, tag="receive_goods"):
+    """Goods of one purchase-order line counted in at the dock.
+
+    `quantity` is in base units (a scanned case barcode counts its packaging quantity);
+    `damaged_quantity` units go to quarantine instead of the dock.
+    """
+
+    order_id: Id
+    line_id: Id
+    quantity: Annotated[int, msgspec.Meta(ge=0, le=1_000_000_000)]
+    damaged_quantity: Annotated[int, msgspec.Meta(ge=0, le=1_000_000_000)] = 0
+    lot_number: Code | None = None
+    expiry_date: dt.date | None = None
+    serials: list[Code] = msgspec.field(default_factory=list)
+    dock_location_id: Id | None = None
+    barcode: Code | None = None
+
+
+class PutAway(CommandBase, tag="put_away"):
+    """Stock taken from the dock to the bin scanned; the suggested bin is only a suggestion."""
+
+    task_line_id: Id
+    to_location_id: Id
+    quantity: Quantity
+    serials: list[Code] = msgspec.field(default_factory=list)
+
+
+Command = MoveStock | AdjustStock | PostOpeningBalance | ClaimTask | ReceiveGoods | PutAway

@@ -68,6 +68,14 @@ class InactiveRecord(DomainError):
     status_code = 409
 
 
+class NotReceivable(Conflict):
+    code = "po_not_receivable"
+
+
+class OverReceipt(Conflict):
+    code = "over_receipt"
+
+
 def _all_subclasses(cls: type[DomainError]) -> list[type[DomainError]]:
     return [cls, *(s for sub in cls.__subclasses__() for s in _all_subclasses(sub))]
 

@@ -38,3 +38,23 @@ REASON_DESTINATION = {
 
 def is_virtual(kind: str) -> bool:
     return kind in VIRTUAL_KINDS
+
+
+# What a dock or bin is for; receipts land on the receiving dock, damage in quarantine.
+PURPOSES = ("receiving", "shipping", "quarantine")
+
+PO_STATUSES = (
+    "draft",
+    "pending_approval",
+    "approved",
+    "partially_received",
+    "received",
+    "rejected",
+    "cancelled",
+)
+RECEIVABLE_PO_STATUSES = ("approved", "partially_received")
+
+TASK_TYPES = ("receive", "putaway", "pick", "count", "transfer")
+TASK_STATUSES = ("open", "assigned", "in_progress", "done", "cancelled")
+ACTIVE_TASK_STATUSES = ("open", "assigned", "in_progress")
+TASK_LINE_STATUSES = ("open", "done", "short", "cancelled")

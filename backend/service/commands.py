@@ -21,9 +21,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from backend.db.models import Command, Device, utcnow
 from backend.db.upsert import dialect_insert
 from backend.domain.actor import Actor
-from backend.domain.commands import AdjustStock, CommandBase, MoveStock, PostOpeningBalance
+from backend.domain.commands import (
+    AdjustStock,
+    ClaimTask,
+    CommandBase,
+    MoveStock,
+    PostOpeningBalance,
+    PutAway,
+    ReceiveGoods,
+)
 from backend.domain.errors import DomainError, InvalidRequest
-from backend.service import stock_rules
+from backend.service import receiving, stock_rules, tasks
 from backend.service.applied import Applied
 from backend.service.sealing import moves_digest
 
@@ -48,6 +56,9 @@ HANDLERS: dict[type[CommandBase], Handler] = {
     MoveStock: stock_rules.move_stock,
     AdjustStock: stock_rules.adjust_stock,
     PostOpeningBalance: stock_rules.post_opening_balance,
+    ClaimTask: tasks.claim_task,
+    ReceiveGoods: receiving.receive_goods,
+    PutAway: receiving.put_away,
 }
 
 # PostgreSQL reports these when two transactions lock rows in crossing orders; retrying the

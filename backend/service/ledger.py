@@ -55,7 +55,7 @@ async def post_moves(
             deltas[key] += sign * line.quantity
             lot_of[key] = line.lot_id
     # A fixed order of row locks keeps two commands touching the same quants from deadlocking.
-    additions = []
+    additions: list[tuple[QuantKey, int, PlaceRules, int | None]] = []
     for key in sorted(deltas):
         delta = deltas[key]
         if delta == 0:

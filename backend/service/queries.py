@@ -12,13 +12,16 @@ from sqlalchemy.orm import aliased
 
 from backend.db.models import (
     Command,
+    DocumentEvent,
     Item,
     ItemBarcode,
     Location,
     Lot,
+    PurchaseOrderLine,
     Quant,
     Serial,
     StockMove,
+    TaskLine,
     User,
     UserWarehouse,
 )
@@ -194,3 +197,47 @@ async def may_see_command(session: AsyncSession, actor: Actor, command: Command)
         )
     )
     return shared.first() is not None
+
+
+async def history(session: AsyncSession, document_type: str, document_id: int) -> list[Any]:
+    rows = await session.execute(
+        select(DocumentEvent, User.username)
+        .join(User, User.id == DocumentEvent.user_id)
+        .where(
+            DocumentEvent.document_type == document_type, DocumentEvent.document_id == document_id
+        )
+        .order_by(DocumentEvent.id)
+    )
+    return list(rows.all())
+
+
+async def order_lines(session: AsyncSession, order_id: int) -> list[Any]:
+    rows = await session.execute(
+        select(PurchaseOrderLine, Item.sku)
+        .join(Item, Item.id == PurchaseOrderLine.item_id)
+        .where(PurchaseOrderLine.order_id == order_id)
+        .order_by(PurchaseOrderLine.line_no)
+    )
+    return list(rows.all())
+
+
+async def task_lines(session: AsyncSession, task_ids: list[int]) -> dict[int, list[Any]]:
+    """Lines of the tasks, in walking order of their source (or destination) location."""
+    source, dest = aliased(Location), aliased(Location)
+    found: dict[int, list[Any]] = {t: [] for t in task_ids}
+    if not task_ids:
+        return found
+    rows = await session.execute(
+        select(TaskLine, Item.sku, Item.name, Lot.lot_number, source.code, dest.code)
+        .join(Item, Item.id == TaskLine.item_id)
+        .outerjoin(Lot, Lot.id == TaskLine.lot_id)
+        .outerjoin(source, source.id == TaskLine.from_location_id)
+        .outerjoin(dest, dest.id == TaskLine.to_location_id)
+        .where(TaskLine.task_id.in_(task_ids))
+        .order_by(
+            TaskLine.task_id, func.coalesce(source.pick_sequence, dest.pick_sequence), TaskLine.seq
+        )
+    )
+    for row in rows.all():
+        found[row[0].task_id].append(row)
+    return found

@@ -8,14 +8,29 @@ import msgspec
 
 from backend.api.schemas import (
     BarcodeOut,
+    DocumentEventOut,
     ItemOut,
     LocationOut,
     LotOut,
     MoveOut,
+    OrderLineOut,
+    PurchaseOrderOut,
     StockRow,
+    SupplierOut,
+    TaskLineOut,
+    TaskOut,
     WarehouseOut,
 )
-from backend.db.models import Item, ItemBarcode, Location, Lot, Warehouse
+from backend.db.models import (
+    Item,
+    ItemBarcode,
+    Location,
+    Lot,
+    PurchaseOrder,
+    Supplier,
+    Task,
+    Warehouse,
+)
 
 
 def changes(data: msgspec.Struct) -> dict[str, Any]:
@@ -37,6 +52,7 @@ def location_out(loc: Location) -> LocationOut:
         kind=loc.kind,
         barcode=loc.barcode,
         pick_sequence=loc.pick_sequence,
+        purpose=loc.purpose,
         active=loc.active,
     )
 
@@ -116,4 +132,99 @@ def move_out(row: Any) -> MoveOut:
         document_ref=move.document_ref,
         reason=move.reason,
         note=move.note,
+    )
+
+
+def supplier_out(s: Supplier) -> SupplierOut:
+    return SupplierOut(
+        id=s.id,
+        code=s.code,
+        name=s.name,
+        over_receipt_tolerance_pct=s.over_receipt_tolerance_pct,
+        lead_time_days=s.lead_time_days,
+        active=s.active,
+    )
+
+
+def event_out(row: Any) -> DocumentEventOut:
+    event, username = row
+    return DocumentEventOut(
+        action=event.action,
+        user_id=event.user_id,
+        username=username,
+        at=event.at,
+        details=event.details,
+    )
+
+
+def order_out(
+    order: PurchaseOrder, supplier_code: str, lines: list[Any], history: list[Any]
+) -> PurchaseOrderOut:
+    return PurchaseOrderOut(
+        id=order.id,
+        number=order.number,
+        supplier_id=order.supplier_id,
+        supplier_code=supplier_code,
+        warehouse_id=order.warehouse_id,
+        status=order.status,
+        total_value=order.total_value,
+        approval_role=order.approval_role,
+        expected_date=order.expected_date,
+        note=order.note,
+        created_at=order.created_at,
+        lines=[
+            OrderLineOut(
+                id=line.id,
+                line_no=line.line_no,
+                item_id=line.item_id,
+                sku=sku,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                expected_date=line.expected_date,
+                received_quantity=line.received_quantity,
+                damaged_quantity=line.damaged_quantity,
+                closed_short=line.closed_short,
+                remaining=0
+                if line.closed_short
+                else max(0, line.quantity - line.received_quantity),
+            )
+            for line, sku in lines
+        ],
+        history=[event_out(h) for h in history],
+    )
+
+
+def task_out(task: Task, lines: list[Any]) -> TaskOut:
+    return TaskOut(
+        id=task.id,
+        number=task.number,
+        warehouse_id=task.warehouse_id,
+        type=task.type,
+        status=task.status,
+        assignee_id=task.assignee_id,
+        priority=task.priority,
+        due_at=task.due_at,
+        document_type=task.document_type,
+        document_id=task.document_id,
+        note=task.note,
+        created_at=task.created_at,
+        lines=[
+            TaskLineOut(
+                id=line.id,
+                seq=line.seq,
+                item_id=line.item_id,
+                sku=sku,
+                item_name=name,
+                lot_id=line.lot_id,
+                lot_number=lot_number,
+                quantity=line.quantity,
+                done_quantity=line.done_quantity,
+                from_location_id=line.from_location_id,
+                from_location=source,
+                to_location_id=line.to_location_id,
+                to_location=dest,
+                status=line.status,
+            )
+            for line, sku, name, lot_number, source, dest in lines
+        ],
     )

@@ -30,7 +30,6 @@ from backend.api.schemas import (
     LotOut,
     LotUpdate,
     Page,
-    ScanResolution,
     WarehouseCreate,
     WarehouseOut,
     WarehouseUpdate,
@@ -278,26 +277,3 @@ class LotController(Controller):
             lot = await catalog.get_or_404(db, Lot, lot_id, "lot")
             catalog.apply_changes(lot, changes(data))
         return lot_out(lot)
-
-
-@get(
-    "/api/scan/resolve/{code:str}",
-    tags=["master data"],
-    summary="What a scanned code names: an item (with packaging quantity) or a location",
-)
-async def resolve_code(db: Db, actor: CurrentActor, code: FromPath[str]) -> ScanResolution:
-    barcode = (
-        await db.execute(
-            select(ItemBarcode).where(ItemBarcode.code == code, ItemBarcode.active.is_(True))
-        )
-    ).scalar_one_or_none()
-    if barcode is not None:
-        item = await catalog.get_or_404(db, Item, barcode.item_id, "item")
-        codes = await catalog.barcodes_of(db, [item.id])
-        return ScanResolution(
-            code=code, kind="item", item=item_out(item, codes[item.id]), quantity=barcode.quantity
-        )
-    location = (await db.execute(select(Location).where(Location.barcode == code))).scalar()
-    if location is not None and actor.may_access(location.warehouse_id):
-        return ScanResolution(code=code, kind="location", location=location_out(location))
-    raise NotFound("this code is not an item or location barcode here", code=code)

@@ -7,10 +7,12 @@ from typing import Any
 from litestar import Controller, Response, post
 from litestar.datastructures import State
 from litestar.params import JSONBody
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.api.deps import CurrentActor, Sessions
 from backend.api.guards import requires_admin, requires_supervisor
 from backend.api.schemas import SyncRequest
+from backend.domain.actor import Actor
 from backend.domain.commands import AdjustStock, CommandBase, MoveStock, PostOpeningBalance
 from backend.domain.errors import status_for_code
 from backend.service.commands import Outcome, apply_command
@@ -29,13 +31,14 @@ def _answer(outcome: Outcome) -> Response[Any]:
     return Response(outcome, status_code=201 if outcome.status == "applied" else 200)
 
 
-async def _apply(
-    state: State, sessions: Sessions, command: CommandBase, actor: CurrentActor
-) -> Outcome:
+async def apply_and_answer(
+    state: State, sessions: async_sessionmaker[AsyncSession], command: CommandBase, actor: Actor
+) -> Response[Any]:
+    """A task endpoint's answer: 201 applied, 200 duplicate, 4xx with the rejection's code."""
     outcome = await apply_command(sessions, command, actor)
     if outcome.status == "applied":
         state.sealer.poke()
-    return outcome
+    return _answer(outcome)
 
 
 class OperationsController(Controller):
@@ -51,7 +54,7 @@ class OperationsController(Controller):
     async def move(
         self, state: State, sessions: Sessions, actor: CurrentActor, data: JSONBody[MoveStock]
     ) -> Response[Any]:
-        return _answer(await _apply(state, sessions, data, actor))
+        return await apply_and_answer(state, sessions, data, actor)
 
     @post(
         "/adjustments",
@@ -61,7 +64,7 @@ class OperationsController(Controller):
     async def adjust(
         self, state: State, sessions: Sessions, actor: CurrentActor, data: JSONBody[AdjustStock]
     ) -> Response[Any]:
-        return _answer(await _apply(state, sessions, data, actor))
+        return await apply_and_answer(state, sessions, data, actor)
 
     @post(
         "/opening-balances",
@@ -75,7 +78,7 @@ class OperationsController(Controller):
         actor: CurrentActor,
         data: JSONBody[PostOpeningBalance],
     ) -> Response[Any]:
-        return _answer(await _apply(state, sessions, data, actor))
+        return await apply_and_answer(state, sessions, data, actor)
 
     @post(
         "/sync",

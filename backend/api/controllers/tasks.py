@@ -1,0 +1,148 @@
+"""Floor tasks: the worker's queue, claiming, and the supervisor's create, assign and cancel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Response, get, post
+from litestar.datastructures import State
+from litestar.params import FromPath, FromQuery, JSONBody
+from sqlalchemy import select
+
+from backend.api.controllers.convert import task_out
+from backend.api.controllers.operations import apply_and_answer
+from backend.api.deps import CurrentActor, Db, Limit, Offset, Sessions
+from backend.api.guards import requires_supervisor
+from backend.api.schemas import Assignment, Page, Reason, TaskCreate, TaskOut
+from backend.db.models import Task
+from backend.domain.commands import ClaimTask, PutAway
+from backend.service import queries, tasks
+from backend.service.queries import count_rows
+
+
+async def _views(db: Db, rows: list[Task]) -> list[TaskOut]:
+    lines = await queries.task_lines(db, [t.id for t in rows])
+    return [task_out(t, lines[t.id]) for t in rows]
+
+
+class TaskController(Controller):
+    path = "/api/tasks"
+    tags = ["tasks"]
+
+    @get(
+        "/mine",
+        summary="My queue: my active tasks, then open ones of my warehouses, "
+        "by priority and due time",
+    )
+    async def mine(self, db: Db, actor: CurrentActor, limit: Limit = 50) -> list[TaskOut]:
+        rows = (await db.execute(tasks.queue_for(actor).limit(limit))).scalars().all()
+        return await _views(db, list(rows))
+
+    @get("/", guards=[requires_supervisor], summary="Tasks of the supervisor's warehouses")
+    async def list_tasks(
+        self,
+        db: Db,
+        actor: CurrentActor,
+        limit: Limit = 50,
+        offset: Offset = 0,
+        status: FromQuery[str | None] = None,
+        type: FromQuery[str | None] = None,
+        warehouse_id: FromQuery[int | None] = None,
+        assignee_id: FromQuery[int | None] = None,
+    ) -> Page[TaskOut]:
+        query = select(Task).order_by(Task.priority.desc(), Task.id.desc())
+        if not actor.all_warehouses:
+            query = query.where(Task.warehouse_id.in_(actor.warehouse_ids))
+        for column, value in (
+            (Task.status, status),
+            (Task.type, type),
+            (Task.warehouse_id, warehouse_id),
+            (Task.assignee_id, assignee_id),
+        ):
+            if value is not None:
+                query = query.where(column == value)
+        rows = (await db.execute(query.limit(limit).offset(offset))).scalars().all()
+        return Page(
+            items=await _views(db, list(rows)),
+            total=await count_rows(db, query),
+            limit=limit,
+            offset=offset,
+        )
+
+    @get("/{task_id:int}", summary="A task with its lines in walking order")
+    async def get_task(self, db: Db, actor: CurrentActor, task_id: FromPath[int]) -> TaskOut:
+        return (await _views(db, [await tasks.task_in_scope(db, actor, task_id)]))[0]
+
+    @post("/", guards=[requires_supervisor], summary="Create a task, optionally assigned")
+    async def create(self, db: Db, actor: CurrentActor, data: JSONBody[TaskCreate]) -> TaskOut:
+        async with db.begin():
+            task = await tasks.create_task(
+                db,
+                actor,
+                warehouse_id=data.warehouse_id,
+                type=data.type,
+                priority=data.priority,
+                due_at=data.due_at,
+                assignee_id=data.assignee_id,
+                note=data.note,
+                lines=[
+                    tasks.LinePlan(
+                        item_id=line.item_id,
+                        quantity=line.quantity,
+                        lot_id=line.lot_id,
+                        from_location_id=line.from_location_id,
+                        to_location_id=line.to_location_id,
+                    )
+                    for line in data.lines
+                ],
+            )
+        return (await _views(db, [task]))[0]
+
+    @post(
+        "/{task_id:int}/assign",
+        guards=[requires_supervisor],
+        status_code=200,
+        summary="Assign or reassign a task to a worker of its warehouse",
+    )
+    async def assign(
+        self, db: Db, actor: CurrentActor, task_id: FromPath[int], data: JSONBody[Assignment]
+    ) -> TaskOut:
+        async with db.begin():
+            task = await tasks.assign(db, actor, task_id, data.user_id)
+        return (await _views(db, [task]))[0]
+
+    @post(
+        "/{task_id:int}/cancel",
+        guards=[requires_supervisor],
+        status_code=200,
+        summary="Cancel a task that is not done",
+    )
+    async def cancel(
+        self, db: Db, actor: CurrentActor, task_id: FromPath[int], data: JSONBody[Reason]
+    ) -> TaskOut:
+        async with db.begin():
+            task = await tasks.cancel(db, actor, task_id, data.reason)
+        return (await _views(db, [task]))[0]
+
+
+@post(
+    "/api/task-claims",
+    tags=["tasks"],
+    summary="Claim an open task (a command, idempotent by event_id); 409 if taken",
+)
+async def claim(
+    state: State, sessions: Sessions, actor: CurrentActor, data: JSONBody[ClaimTask]
+) -> Response[Any]:
+    return await apply_and_answer(state, sessions, data, actor)
+
+
+@post(
+    "/api/putaways",
+    tags=["tasks"],
+    summary="Put away a putaway line into the bin scanned (a command, idempotent by "
+    "event_id); a bin other than the suggested one is allowed and recorded",
+)
+async def put_away(
+    state: State, sessions: Sessions, actor: CurrentActor, data: JSONBody[PutAway]
+) -> Response[Any]:
+    return await apply_and_answer(state, sessions, data, actor)

@@ -1,0 +1,40 @@
+"""Operator-tunable policies kept in the settings table, with their defaults."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.db.models import Setting
+
+PO_APPROVAL = "po_approval"
+# Purchase orders above `supervisor_over` need a supervisor's approval, above `admin_over` an
+# admin's; below the first they are approved when submitted.
+PO_APPROVAL_DEFAULT = {"supervisor_over": "1000", "admin_over": "10000"}
+
+
+async def po_approval_limits(session: AsyncSession) -> tuple[Decimal, Decimal]:
+    row = await session.get(Setting, PO_APPROVAL)
+    value = row.value if row else PO_APPROVAL_DEFAULT
+    return Decimal(value["supervisor_over"]), Decimal(value["admin_over"])
+
+
+async def set_po_approval_limits(
+    session: AsyncSession, supervisor_over: Decimal, admin_over: Decimal
+) -> None:
+    value = {"supervisor_over": str(supervisor_over), "admin_over": str(admin_over)}
+    row = await session.get(Setting, PO_APPROVAL)
+    if row is None:
+        session.add(Setting(key=PO_APPROVAL, value=value))
+    else:
+        row.value = value
+    await session.flush()
+
+
+def approval_role(total: Decimal, supervisor_over: Decimal, admin_over: Decimal) -> str | None:
+    if total > admin_over:
+        return "admin"
+    if total > supervisor_over:
+        return "supervisor"
+    return None
