@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from backend.db.models import Item, Location, Quant, User
+from backend.db.models import Item, Location, Quant, Supplier, User
 from backend.domain.actor import Actor
 from backend.domain.commands import MoveStock, OpeningLine, PostOpeningBalance
-from backend.service import catalog
+from backend.service import catalog, purchasing
 from backend.service.commands import apply_command
 from backend.service.sealing import seal_pending
 from backend.service.users import create_user
@@ -283,6 +283,8 @@ async def load_demo(
 
     moves = await _some_bin_moves(sessions, worker_actor, items, bins["MAIN"], rng)
     progress(f"bin moves by the worker: {moves}")
+    orders = await _purchase_orders(sessions, admin_actor, warehouses["MAIN"], items, rng)
+    progress(f"purchase orders: {orders}")
     sealed = await seal_pending(sessions)
     progress(f"ledger sealed: {sealed} moves")
     return {
@@ -291,6 +293,7 @@ async def load_demo(
         "items": len(items),
         "opening_lines": sum(len(v) for v in lines.values()),
         "moves_sealed": sealed,
+        "purchase_orders": orders,
         "logins": {name: DEMO_PASSWORD for name in ("worker", "supervisor", "admin")},
     }
 
@@ -319,6 +322,7 @@ async def _locations(
                     "kind": "dock",
                     "name": "Receiving dock" if dock == "RECV" else "Shipping dock",
                     "barcode": f"LOC{code}{dock}",
+                    "purpose": "receiving" if dock == "RECV" else "shipping",
                 },
             )
         await catalog.create_location(
@@ -330,6 +334,7 @@ async def _locations(
                 "kind": "bin",
                 "name": "Quarantine",
                 "barcode": f"LOC{code}QUAR",
+                "purpose": "quarantine",
                 "pick_sequence": 999_000,
             },
         )
@@ -501,3 +506,53 @@ async def _some_bin_moves(
         )
         applied += outcome.status == "applied"
     return applied
+
+
+SUPPLIERS = [("ACME", "Acme Industrial Supply", "5", 7), ("FRESH", "Fresh Dairy Co-op", "2", 2),
+             ("PHARMA", "Northern Pharma Wholesale", "0", 10), ("TOOLS", "Pro Tools Ltd", "0", 14),
+             ("PACK", "Packaging Direct", "10", 5)]  # fmt: skip
+
+
+async def _purchase_orders(
+    sessions: async_sessionmaker[AsyncSession],
+    admin: Actor,
+    warehouse_id: int,
+    items: list[Item],
+    rng: random.Random,
+) -> dict[str, str]:
+    """Suppliers and three orders: one approved and waiting at the dock, one waiting for a
+    supervisor's approval and one for an admin's."""
+    async with sessions() as session, session.begin():
+        suppliers = []
+        for code, name, tolerance, lead_time in SUPPLIERS:
+            supplier = Supplier(
+                code=code,
+                name=name,
+                over_receipt_tolerance_pct=Decimal(tolerance),
+                lead_time_days=lead_time,
+            )
+            session.add(supplier)
+            suppliers.append(supplier)
+        await session.flush()
+        untracked = [i for i in items if i.tracking == "none"]
+        orders: dict[str, str] = {}
+        for label, count, quantity in (
+            ("approved", 3, 20),
+            ("needs supervisor", 4, 150),
+            ("needs admin", 6, 900),
+        ):
+            picked = rng.sample(untracked, count)
+            order = await purchasing.create_order(
+                session,
+                admin,
+                supplier_id=suppliers[0].id,
+                warehouse_id=warehouse_id,
+                expected_date=dt.date.today() + dt.timedelta(days=3),
+                note=f"Demo: {label}",
+                lines=[purchasing.OrderLine(item.id, quantity, item.unit_cost) for item in picked],
+            )
+            await purchasing.submit(session, admin, order.id)
+            orders[order.number] = (
+                f"waiting for a {order.approval_role}" if order.approval_role else order.status
+            )
+    return orders

@@ -26,11 +26,17 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_async(url: str) -> None:
-    engine = create_engine(url, pool_size=1)
+    engine = create_engine(url, pool_size=1, foreign_keys=False)
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_run)
             await connection.commit()
+            if connection.dialect.name == "sqlite":
+                # Foreign keys were off while tables were rebuilt: prove none was broken.
+                broken = (await connection.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                await connection.commit()
+                if broken:
+                    raise RuntimeError(f"migration left broken foreign keys: {broken[:5]}")
     finally:
         await engine.dispose()
 
