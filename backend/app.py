@@ -31,6 +31,7 @@ from backend.api.controllers.purchasing import (
     receive,
     set_limits,
 )
+from backend.api.controllers.sales import CustomerController, SalesOrderController
 from backend.api.controllers.scans import decode_image, resolve_code
 from backend.api.controllers.stock import StockController
 from backend.api.controllers.system import health
@@ -81,6 +82,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         receive,
         get_limits,
         set_limits,
+        CustomerController,
+        SalesOrderController,
         TaskController,
         claim,
         put_away,

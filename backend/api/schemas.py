@@ -538,3 +538,67 @@ class TaskOut(Output):
     note: str | None
     created_at: dt.datetime
     lines: list[TaskLineOut]
+
+
+# --- customers and sales orders ---------------------------------------------------------------
+
+
+class CustomerOut(Output):
+    id: int
+    code: str
+    name: str
+    active: bool
+
+
+class CustomerCreate(Input):
+    code: Code
+    name: Name
+
+
+class CustomerUpdate(Input):
+    name: Name | UnsetType = UNSET
+    active: bool | UnsetType = UNSET
+
+
+class SaleLineIn(Input):
+    item_id: Id
+    quantity: Annotated[int, msgspec.Meta(gt=0, le=1_000_000_000)]
+    unit_price: Money = Decimal("0")
+
+    def __post_init__(self) -> None:
+        check_money(self.unit_price)
+
+
+class SalesOrderCreate(Input):
+    customer_id: Id
+    warehouse_id: Id
+    lines: Annotated[list[SaleLineIn], msgspec.Meta(min_length=1, max_length=1000)]
+    requested_date: dt.date | None = None
+    note: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+
+
+class SaleLineOut(Output):
+    id: int
+    line_no: int
+    item_id: int
+    sku: str
+    quantity: int
+    unit_price: Decimal
+    reserved_quantity: int
+    picked_quantity: int
+    shipped_quantity: int
+    short_quantity: int
+
+
+class SalesOrderOut(Output):
+    id: int
+    number: str
+    customer_id: int
+    customer_code: str
+    warehouse_id: int
+    status: str
+    requested_date: dt.date | None
+    note: str | None
+    created_at: dt.datetime
+    lines: list[SaleLineOut]
+    history: list[DocumentEventOut]

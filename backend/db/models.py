@@ -32,6 +32,7 @@ from backend.domain.vocabulary import (
     LOCATION_KINDS,
     PO_STATUSES,
     PURPOSES,
+    SO_STATUSES,
     TASK_LINE_STATUSES,
     TASK_STATUSES,
     TASK_TYPES,
@@ -425,3 +426,71 @@ class TaskLine(Base):
     to_location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"))
     status: Mapped[str] = mapped_column(String(16), default="open")
     source_line_id: Mapped[int | None] = mapped_column(BigIntIdentity)
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    id: Mapped[int] = mapped_column(BigIntIdentity, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class SalesOrder(Base):
+    __tablename__ = "sales_orders"
+    __table_args__ = (
+        CheckConstraint(_in("status", SO_STATUSES), name="status"),
+        Index("ix_sales_orders_warehouse_status", "warehouse_id", "status"),
+    )
+    id: Mapped[int] = mapped_column(BigIntIdentity, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"))
+    status: Mapped[str] = mapped_column(String(24), default="draft")
+    requested_date: Mapped[dt.date | None] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    completed_at: Mapped[dt.datetime | None]
+
+
+class SalesOrderLine(Base):
+    __tablename__ = "sales_order_lines"
+    __table_args__ = (
+        UniqueConstraint("order_id", "line_no"),
+        CheckConstraint("quantity > 0", name="quantity"),
+        CheckConstraint(
+            "reserved_quantity >= 0 AND picked_quantity >= 0 AND shipped_quantity >= 0 "
+            "AND short_quantity >= 0",
+            name="progress",
+        ),
+    )
+    id: Mapped[int] = mapped_column(BigIntIdentity, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("sales_orders.id"), index=True)
+    line_no: Mapped[int] = mapped_column(Integer)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    quantity: Mapped[int] = mapped_column(BigIntIdentity)
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(14, 4), default=0)
+    reserved_quantity: Mapped[int] = mapped_column(BigIntIdentity, default=0)
+    picked_quantity: Mapped[int] = mapped_column(BigIntIdentity, default=0)
+    shipped_quantity: Mapped[int] = mapped_column(BigIntIdentity, default=0)
+    short_quantity: Mapped[int] = mapped_column(BigIntIdentity, default=0)
+
+
+class Reservation(Base):
+    """Stock of one quant held for one order line; mirrored in `quants.reserved`."""
+
+    __tablename__ = "reservations"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity"),
+        CheckConstraint(_in("status", ("open", "picked", "released")), name="status"),
+    )
+    id: Mapped[int] = mapped_column(BigIntIdentity, primary_key=True)
+    order_line_id: Mapped[int] = mapped_column(ForeignKey("sales_order_lines.id"), index=True)
+    quant_id: Mapped[int] = mapped_column(ForeignKey("quants.id"), index=True)
+    quantity: Mapped[int] = mapped_column(BigIntIdentity)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

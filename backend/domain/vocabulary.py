@@ -58,3 +58,6 @@ TASK_TYPES = ("receive", "putaway", "pick", "count", "transfer")
 TASK_STATUSES = ("open", "assigned", "in_progress", "done", "cancelled")
 ACTIVE_TASK_STATUSES = ("open", "assigned", "in_progress")
 TASK_LINE_STATUSES = ("open", "done", "short", "cancelled")
+
+SO_STATUSES = ("draft", "allocated", "partially_allocated", "picking", "picked", "shipped",
+               "cancelled")

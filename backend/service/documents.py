@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.db.models import DocumentCounter, DocumentEvent, utcnow
 from backend.db.upsert import dialect_insert
 
-PREFIXES = {"purchase_order": "PO", "task": "T"}
+PREFIXES = {"purchase_order": "PO", "sales_order": "SO", "task": "T"}
 
 
 async def next_number(session: AsyncSession, kind: str) -> str:

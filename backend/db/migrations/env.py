@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
+from advanced_alchemy.types import GUID
 from alembic import context
 from sqlalchemy.engine import Connection
 
@@ -14,12 +16,20 @@ config = context.config
 target_metadata = Base.metadata
 
 
+def _compare_type(context: object, inspected: object, metadata: object, inspected_type: Any,
+                  metadata_type: Any) -> bool | None:
+    # SQLite reflects a GUID (16 bytes) as NUMERIC(16): not a change worth a migration.
+    if isinstance(metadata_type, GUID):
+        return False
+    return None
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
-        compare_type=True,
+        compare_type=_compare_type,
     )
     with context.begin_transaction():
         context.run_migrations()
