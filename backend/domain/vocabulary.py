@@ -59,5 +59,12 @@ TASK_STATUSES = ("open", "assigned", "in_progress", "done", "cancelled")
 ACTIVE_TASK_STATUSES = ("open", "assigned", "in_progress")
 TASK_LINE_STATUSES = ("open", "done", "short", "cancelled")
 
-SO_STATUSES = ("draft", "allocated", "partially_allocated", "picking", "picked", "shipped",
-               "cancelled")
+SO_STATUSES = (
+    "draft",
+    "allocated",
+    "partially_allocated",
+    "picking",
+    "picked",
+    "shipped",
+    "cancelled",
+)

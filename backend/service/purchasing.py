@@ -10,9 +10,10 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.db.models import Item, PurchaseOrder, PurchaseOrderLine, Supplier, utcnow
+from backend.db.models import Item, PurchaseOrder, PurchaseOrderLine, Supplier, Task, utcnow
 from backend.domain.actor import Actor
 from backend.domain.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from backend.domain.vocabulary import ACTIVE_TASK_STATUSES
 from backend.service import documents, policies, tasks
 from backend.service.catalog import get_or_404, warehouse_in_scope
 
@@ -191,6 +192,15 @@ async def cancel(session: AsyncSession, actor: Actor, order_id: int, reason: str
     await documents.record(
         session, "purchase_order", order.id, "cancelled", actor.id, reason=reason
     )
+    open_tasks = await session.execute(
+        select(Task.id).where(
+            Task.document_type == "purchase_order",
+            Task.document_id == order.id,
+            Task.status.in_(ACTIVE_TASK_STATUSES),
+        )
+    )
+    for task_id in open_tasks.scalars().all():
+        await tasks.cancel(session, actor, task_id, f"order {order.number} cancelled: {reason}")
     return order
 
 

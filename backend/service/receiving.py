@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 
 from sqlalchemy import ColumnElement, Select, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,7 +30,7 @@ from backend.domain.errors import (
     TrackingError,
 )
 from backend.domain.moves import MoveLine
-from backend.domain.vocabulary import ACTIVE_TASK_STATUSES, RECEIVABLE_PO_STATUSES, STOCK_KINDS
+from backend.domain.vocabulary import ACTIVE_TASK_STATUSES, RECEIVABLE_PO_STATUSES
 from backend.service import documents, purchasing, tasks
 from backend.service.applied import Applied
 from backend.service.ledger import post_moves
@@ -57,8 +58,9 @@ async def location_for(session: AsyncSession, warehouse_id: int, purpose: str) -
     return location
 
 
-def allowed_quantity(ordered: int, tolerance_pct: float) -> int:
-    return math.floor(ordered * (1 + tolerance_pct / 100))
+def allowed_quantity(ordered: int, tolerance_pct: Decimal) -> int:
+    # Decimal, not float: 100 * 1.15 in floats is 114.99999999999999.
+    return math.floor(Decimal(ordered) * (100 + tolerance_pct) / 100)
 
 
 async def receive_goods(
@@ -81,15 +83,18 @@ async def receive_goods(
         raise InvalidRequest("nothing to receive: quantity and damaged quantity are both 0")
     supplier = await session.get(Supplier, order.supplier_id)
     assert supplier is not None
-    allowed = allowed_quantity(line.quantity, float(supplier.over_receipt_tolerance_pct))
-    already = line.received_quantity + line.damaged_quantity
-    if already + arrived > allowed:
+    allowed = allowed_quantity(line.quantity, supplier.over_receipt_tolerance_pct)
+    # Damaged units do not fill the line (the supplier owes good ones), so only good units
+    # count against the ordered quantity and its tolerance.
+    already = line.received_quantity
+    if already + command.quantity > allowed:
         raise OverReceipt(
-            f"{already + arrived} would exceed the {allowed} allowed for line {line.line_no} "
-            f"({line.quantity} ordered, {supplier.over_receipt_tolerance_pct}% tolerance)",
+            f"{already + command.quantity} good units would exceed the {allowed} allowed for "
+            f"line {line.line_no} ({line.quantity} ordered, "
+            f"{supplier.over_receipt_tolerance_pct}% tolerance)",
             ordered=line.quantity,
             already_received=already,
-            arriving=arrived,
+            arriving=command.quantity,
             allowed=allowed,
         )
     item = await session.get(Item, line.item_id)
@@ -172,7 +177,7 @@ async def receive_goods(
         damaged=command.damaged_quantity,
         lot=command.lot_number,
     )
-    await _progress_receive_task(session, order.id, line.id, arrived, actor, row.id)
+    await _progress_receive_task(session, order.id, line.id, command.quantity, actor, row.id)
     result = {
         "order": order.number,
         "order_status": order.status,
@@ -353,7 +358,7 @@ async def put_away(session: AsyncSession, command: PutAway, actor: Actor, row: C
     dest = await session.get(Location, command.to_location_id)
     if dest is None or dest.warehouse_id != task.warehouse_id:
         raise NotFound("no such location in this warehouse", location_id=command.to_location_id)
-    if dest.kind not in STOCK_KINDS or dest.purpose is not None:
+    if dest.kind != "bin" or dest.purpose is not None:
         raise InvalidMove(f"{dest.code} is not a storage bin", location=dest.code)
     assert line.from_location_id is not None
     item = await session.get(Item, line.item_id)

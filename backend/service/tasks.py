@@ -215,7 +215,7 @@ def queue_for(actor: Actor) -> Any:
         select(Task)
         .where(or_(mine, claimable))
         .order_by(
-            (Task.assignee_id == actor.id).desc(),
+            (Task.assignee_id == actor.id).desc().nulls_last(),
             Task.priority.desc(),
             Task.due_at.asc().nulls_last(),
             Task.id,

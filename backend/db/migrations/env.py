@@ -16,8 +16,9 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def _compare_type(context: object, inspected: object, metadata: object, inspected_type: Any,
-                  metadata_type: Any) -> bool | None:
+def _compare_type(
+    context: object, inspected: object, metadata: object, inspected_type: Any, metadata_type: Any
+) -> bool | None:
     # SQLite reflects a GUID (16 bytes) as NUMERIC(16): not a change worth a migration.
     if isinstance(metadata_type, GUID):
         return False
