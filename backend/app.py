@@ -35,7 +35,7 @@ from backend.api.controllers.sales import CustomerController, SalesOrderControll
 from backend.api.controllers.scans import decode_image, resolve_code
 from backend.api.controllers.stock import StockController
 from backend.api.controllers.system import health
-from backend.api.controllers.tasks import TaskController, claim, put_away
+from backend.api.controllers.tasks import TaskController, claim, pick, put_away, ship
 from backend.api.controllers.users import UserController
 from backend.api.deps import provide_actor, provide_db, provide_sessions, provide_settings
 from backend.api.errors import EXCEPTION_HANDLERS
@@ -87,6 +87,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         TaskController,
         claim,
         put_away,
+        pick,
+        ship,
     ]
     static = Path(os.environ.get("STOCKHAND_STATIC_DIR", ROOT / "pwa" / "static"))
     if static.is_dir():

@@ -13,9 +13,11 @@ from backend.domain.commands import (
     AdjustStock,
     ClaimTask,
     MoveStock,
+    PickItem,
     PostOpeningBalance,
     PutAway,
     ReceiveGoods,
+    ShipOrder,
 )
 from backend.domain.vocabulary import AbcClass, LocationKind, Role, Tracking
 
@@ -344,7 +346,16 @@ class CommandTrace(Output):
 
 # --- commands and sync ------------------------------------------------------------------------
 
-SyncEvent = MoveStock | AdjustStock | PostOpeningBalance | ClaimTask | ReceiveGoods | PutAway
+SyncEvent = (
+    MoveStock
+    | AdjustStock
+    | PostOpeningBalance
+    | ClaimTask
+    | ReceiveGoods
+    | PutAway
+    | PickItem
+    | ShipOrder
+)
 
 
 class SyncRequest(Input):

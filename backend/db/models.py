@@ -481,11 +481,13 @@ class SalesOrderLine(Base):
 
 
 class Reservation(Base):
-    """Stock of one quant held for one order line; mirrored in `quants.reserved`."""
+    """Stock of one quant held for one order line; mirrored in `quants.reserved`.
+
+    `quantity` is what is still held: picking and releasing bring it down to 0."""
 
     __tablename__ = "reservations"
     __table_args__ = (
-        CheckConstraint("quantity > 0", name="quantity"),
+        CheckConstraint("quantity >= 0", name="quantity"),
         CheckConstraint(_in("status", ("open", "picked", "released")), name="status"),
     )
     id: Mapped[int] = mapped_column(BigIntIdentity, primary_key=True)

@@ -103,4 +103,30 @@ class PutAway(CommandBase, tag="put_away"):
     serials: list[Code] = msgspec.field(default_factory=list)
 
 
-Command = MoveStock | AdjustStock | PostOpeningBalance | ClaimTask | ReceiveGoods | PutAway
+class PickItem(CommandBase, tag="pick_item"):
+    """Units of a pick line taken from the bin scanned; `short` says the bin held no more."""
+
+    task_line_id: Id
+    location_id: Id
+    quantity: Annotated[int, msgspec.Meta(ge=0, le=1_000_000_000)]
+    lot_number: Code | None = None
+    serials: list[Code] = msgspec.field(default_factory=list)
+    short: bool = False
+
+
+class ShipOrder(CommandBase, tag="ship_order"):
+    """Everything picked for a sales order and not yet shipped leaves for the customer."""
+
+    order_id: Id
+
+
+Command = (
+    MoveStock
+    | AdjustStock
+    | PostOpeningBalance
+    | ClaimTask
+    | ReceiveGoods
+    | PutAway
+    | PickItem
+    | ShipOrder
+)

@@ -76,6 +76,18 @@ class OverReceipt(Conflict):
     code = "over_receipt"
 
 
+class ScanMismatch(DomainError):
+    """What was scanned is not what the task asks for (bin, lot, item)."""
+
+    code = "scan_mismatch"
+    status_code = 422
+
+
+class LotExpired(DomainError):
+    code = "lot_expired"
+    status_code = 409
+
+
 def _all_subclasses(cls: type[DomainError]) -> list[type[DomainError]]:
     return [cls, *(s for sub in cls.__subclasses__() for s in _all_subclasses(sub))]
 

@@ -18,6 +18,8 @@ class MoveLine:
     serial_id: int | None = None
     reason: str | None = None
     note: str | None = None
+    # The units leave stock that was reserved for them (a pick), not available stock.
+    from_reserved: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,12 +26,14 @@ from backend.domain.commands import (
     ClaimTask,
     CommandBase,
     MoveStock,
+    PickItem,
     PostOpeningBalance,
     PutAway,
     ReceiveGoods,
+    ShipOrder,
 )
 from backend.domain.errors import DomainError, InvalidRequest
-from backend.service import receiving, stock_rules, tasks
+from backend.service import picking, receiving, stock_rules, tasks
 from backend.service.applied import Applied
 from backend.service.sealing import moves_digest
 
@@ -59,6 +61,8 @@ HANDLERS: dict[type[CommandBase], Handler] = {
     ClaimTask: tasks.claim_task,
     ReceiveGoods: receiving.receive_goods,
     PutAway: receiving.put_away,
+    PickItem: picking.pick_item,
+    ShipOrder: picking.ship_order,
 }
 
 # PostgreSQL reports these when two transactions lock rows in crossing orders; retrying the
@@ -88,6 +92,11 @@ async def apply_command(
                 raise
             log.info("retrying command %s after %s", command.event_id, sqlstate)
     raise AssertionError("unreachable")
+
+
+def _is_unique_violation(error: IntegrityError) -> bool:
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    return sqlstate == "23505" or "UNIQUE constraint failed" in str(error.orig)
 
 
 class _RaceLost(Exception):
@@ -125,9 +134,11 @@ async def _apply_once(
             # The same event_id committed by a concurrent request between our look-up and
             # insert is a duplicate; any other unique row created meanwhile means try again.
             first = await _find(session, command)
-            if first is None:
+            if first is not None:
+                return _duplicate(first)
+            if _is_unique_violation(error):
                 raise _RaceLost(error) from error
-            return _duplicate(first)
+            raise
 
 
 async def _run(

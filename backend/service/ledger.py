@@ -47,6 +47,7 @@ async def post_moves(
         )
 
     deltas: dict[QuantKey, int] = defaultdict(int)
+    unreserved: dict[QuantKey, int] = defaultdict(int)
     lot_of: dict[QuantKey, int | None] = {}
     for line in lines:
         lot_key = line.lot_id or 0
@@ -54,6 +55,8 @@ async def post_moves(
             key = (line.item_id, location_id, lot_key)
             deltas[key] += sign * line.quantity
             lot_of[key] = line.lot_id
+        if line.from_reserved:
+            unreserved[(line.item_id, line.from_location_id, lot_key)] += line.quantity
     # A fixed order of row locks keeps two commands touching the same quants from deadlocking.
     additions: list[tuple[QuantKey, int, PlaceRules, int | None]] = []
     for key in sorted(deltas):
@@ -66,7 +69,7 @@ async def post_moves(
             # locked in key order; a command that only adds stays one statement.
             await _add(session, additions)
             additions = []
-            await _take(session, key, -delta, items[key[0]], place, lot_of[key])
+            await _take(session, key, -delta, unreserved[key], items[key[0]], place, lot_of[key])
         else:
             additions.append((key, delta, place, lot_of[key]))
     await _add(session, additions)
@@ -175,14 +178,25 @@ async def _take(
     session: AsyncSession,
     key: QuantKey,
     quantity: int,
+    from_reserved: int,
     item: ItemRules,
     place: PlaceRules,
     lot_id: int | None,
 ) -> None:
+    """Take `quantity`, of which `from_reserved` units were reserved for this very move: the
+    rest must be available (on hand and not reserved for anyone)."""
     result = await session.execute(
         update(Quant)
-        .where(_quant_match(key), Quant.on_hand - Quant.reserved >= quantity)
-        .values(on_hand=Quant.on_hand - quantity, updated_at=utcnow())
+        .where(
+            _quant_match(key),
+            Quant.reserved >= from_reserved,
+            Quant.on_hand - Quant.reserved >= quantity - from_reserved,
+        )
+        .values(
+            on_hand=Quant.on_hand - quantity,
+            reserved=Quant.reserved - from_reserved,
+            updated_at=utcnow(),
+        )
         .execution_options(synchronize_session=False)
     )
     if result.rowcount == 1:  # type: ignore[attr-defined]

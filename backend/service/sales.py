@@ -229,11 +229,9 @@ async def release_reservation(
     line = await session.get(SalesOrderLine, reservation.order_line_id)
     assert line is not None
     line.reserved_quantity -= quantity
-    if quantity >= reservation.quantity:
-        # Released whole: the row stays as history of what it held.
+    reservation.quantity -= quantity
+    if reservation.quantity == 0:
         reservation.status = "released"
-    else:
-        reservation.quantity -= quantity
 
 
 async def cancel(session: AsyncSession, actor: Actor, order_id: int, reason: str) -> SalesOrder:

@@ -15,7 +15,7 @@ from backend.api.deps import CurrentActor, Db, Limit, Offset, Sessions
 from backend.api.guards import requires_supervisor
 from backend.api.schemas import Assignment, Page, Reason, TaskCreate, TaskOut
 from backend.db.models import Task
-from backend.domain.commands import ClaimTask, PutAway
+from backend.domain.commands import ClaimTask, PickItem, PutAway, ShipOrder
 from backend.service import queries, tasks
 from backend.service.queries import count_rows
 
@@ -144,5 +144,28 @@ async def claim(
 )
 async def put_away(
     state: State, sessions: Sessions, actor: CurrentActor, data: JSONBody[PutAway]
+) -> Response[Any]:
+    return await apply_and_answer(state, sessions, data, actor)
+
+
+@post(
+    "/api/picks",
+    tags=["tasks"],
+    summary="Confirm a pick line by the bin (and lot) scanned; short=true records a "
+    "shortage, frees the rest of the reservation and keeps the order line open",
+)
+async def pick(
+    state: State, sessions: Sessions, actor: CurrentActor, data: JSONBody[PickItem]
+) -> Response[Any]:
+    return await apply_and_answer(state, sessions, data, actor)
+
+
+@post(
+    "/api/shipments",
+    tags=["tasks"],
+    summary="Ship what was picked for a sales order (a command, idempotent by event_id)",
+)
+async def ship(
+    state: State, sessions: Sessions, actor: CurrentActor, data: JSONBody[ShipOrder]
 ) -> Response[Any]:
     return await apply_and_answer(state, sessions, data, actor)

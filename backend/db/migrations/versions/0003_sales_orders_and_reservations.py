@@ -147,7 +147,7 @@ def upgrade() -> None:
         sa.CheckConstraint(
             "status IN ('open', 'picked', 'released')", name=op.f("ck_reservations_status")
         ),
-        sa.CheckConstraint("quantity > 0", name=op.f("ck_reservations_quantity")),
+        sa.CheckConstraint("quantity >= 0", name=op.f("ck_reservations_quantity")),
         sa.ForeignKeyConstraint(
             ["order_line_id"],
             ["sales_order_lines.id"],

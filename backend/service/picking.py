@@ -1,0 +1,255 @@
+"""Picking reserved stock in walking order, short picks, and shipping to the customer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.db.models import (
+    Command,
+    Item,
+    Location,
+    Lot,
+    Reservation,
+    SalesOrder,
+    SalesOrderLine,
+    StockMove,
+    Task,
+    TaskLine,
+    utcnow,
+)
+from backend.domain.actor import Actor
+from backend.domain.commands import PickItem, ShipOrder
+from backend.domain.errors import (
+    Conflict,
+    InvalidRequest,
+    LotExpired,
+    NotFound,
+    ScanMismatch,
+    TrackingError,
+)
+from backend.domain.moves import MoveLine
+from backend.domain.vocabulary import ACTIVE_TASK_STATUSES
+from backend.service import documents, sales, tasks
+from backend.service.applied import Applied
+from backend.service.ledger import post_moves
+from backend.service.receiving import location_for
+from backend.service.tracking import find_serials
+from backend.service.warehouses import virtual_location
+
+
+async def pick_item(
+    session: AsyncSession, command: PickItem, actor: Actor, row: Command
+) -> Applied:
+    line = await session.get(TaskLine, command.task_line_id)
+    task = await session.get(Task, line.task_id) if line else None
+    if line is None or task is None or task.type != "pick":
+        raise NotFound("no such pick line", task_line_id=command.task_line_id)
+    actor.require_warehouse(task.warehouse_id)
+    if task.status not in ACTIVE_TASK_STATUSES or line.status != "open":
+        raise Conflict(f"task {task.number} line {line.seq} is {line.status}", status=line.status)
+    if task.assignee_id not in (None, actor.id):
+        raise Conflict(f"task {task.number} is assigned to someone else", task_id=task.id)
+    if command.location_id != line.from_location_id:
+        raise ScanMismatch(
+            "wrong bin: pick this line from the bin it names",
+            expected_location_id=line.from_location_id,
+            scanned_location_id=command.location_id,
+        )
+    if line.lot_id is not None:
+        lot = await session.get(Lot, line.lot_id)
+        assert lot is not None
+        if command.lot_number != lot.lot_number:
+            raise ScanMismatch(
+                f"wrong lot: this line takes lot {lot.lot_number}",
+                expected_lot=lot.lot_number,
+                scanned_lot=command.lot_number,
+            )
+        if lot.expiry_date is not None and lot.expiry_date < dt.date.today():
+            raise LotExpired(
+                f"lot {lot.lot_number} expired on {lot.expiry_date}; it cannot be picked",
+                lot=lot.lot_number,
+            )
+    remaining = line.quantity - line.done_quantity
+    if command.quantity > remaining:
+        raise InvalidRequest(f"only {remaining} left to pick on this line", remaining=remaining)
+    if command.quantity == 0 and not command.short:
+        raise InvalidRequest("a pick of 0 is a short pick: say so with short")
+    reservation = await session.get(Reservation, line.source_line_id)
+    order_line = (
+        await session.get(SalesOrderLine, reservation.order_line_id) if reservation else None
+    )
+    if reservation is None or order_line is None or reservation.status != "open":
+        raise Conflict("this pick line's reservation is no longer open")
+    order = await session.get(SalesOrder, order_line.order_id)
+    assert order is not None and line.from_location_id is not None
+    dest = line.to_location_id or (await location_for(session, task.warehouse_id, "shipping")).id
+    moves: list[StockMove] = []
+    if command.quantity:
+        item = await session.get(Item, line.item_id)
+        assert item is not None
+        if item.tracking == "serial":
+            if len(command.serials) != command.quantity:
+                raise TrackingError(f"{item.sku} needs one serial per unit", sku=item.sku)
+            records = await find_serials(session, item.id, command.serials, create=False)
+            move_lines = [
+                MoveLine(
+                    item.id,
+                    1,
+                    line.from_location_id,
+                    dest,
+                    line.lot_id,
+                    s.id,
+                    "pick",
+                    from_reserved=True,
+                )
+                for s in records
+            ]
+        else:
+            move_lines = [
+                MoveLine(
+                    item.id,
+                    command.quantity,
+                    line.from_location_id,
+                    dest,
+                    line.lot_id,
+                    None,
+                    "pick",
+                    from_reserved=True,
+                )
+            ]
+        moves = await post_moves(
+            session,
+            move_lines,
+            command_id=row.id,
+            user_id=actor.id,
+            occurred_at=command.occurred_at,
+            document_type="pick",
+            document_ref=order.number,
+        )
+        order_line.picked_quantity += command.quantity
+        order_line.reserved_quantity -= command.quantity
+        reservation.quantity -= command.quantity
+    shortage = remaining - command.quantity if command.short else 0
+    if shortage:
+        # The bin did not hold what the book said: the rest of the reservation goes back and
+        # the order line stays open for it; the shortage is on record.
+        order_line.short_quantity += shortage
+        await sales.release_reservation(session, reservation, shortage)
+    if reservation.quantity == 0 and command.quantity:
+        reservation.status = "picked"
+    await tasks.progress(
+        session,
+        line,
+        command.quantity,
+        short=command.short,
+        actor=actor,
+        command_id=row.id,
+        details={"short": shortage},
+    )
+    lines = await sales.lines_of(session, order.id)
+    order.status = "picked" if all(ln.picked_quantity >= ln.quantity for ln in lines) else "picking"
+    await documents.record(
+        session,
+        "sales_order",
+        order.id,
+        "picked",
+        actor.id,
+        command_id=row.id,
+        line=order_line.line_no,
+        quantity=command.quantity,
+        short=shortage,
+    )
+    return Applied(
+        {
+            "order": order.number,
+            "order_status": order.status,
+            "picked": command.quantity,
+            "short": shortage,
+            "line_status": line.status,
+            "task_status": task.status,
+        },
+        moves,
+    )
+
+
+async def ship_order(
+    session: AsyncSession, command: ShipOrder, actor: Actor, row: Command
+) -> Applied:
+    """Post what was picked for the order and not yet shipped from where the picks put it
+    to the customer; the order is shipped once every line is, else it stays open."""
+    order = await sales.order_in_scope(session, actor, command.order_id)
+    if order.status in ("cancelled", "shipped", "draft"):
+        raise Conflict(f"order {order.number} is {order.status}", status=order.status)
+    held: dict[tuple[int, int | None, int | None, int], int] = defaultdict(int)
+    for document_type, sign, column in (
+        ("pick", 1, StockMove.to_location_id),
+        ("shipment", -1, StockMove.from_location_id),
+    ):
+        rows = await session.execute(
+            select(
+                StockMove.item_id,
+                StockMove.lot_id,
+                StockMove.serial_id,
+                column,
+                func.sum(StockMove.quantity),
+            )
+            .where(StockMove.document_type == document_type, StockMove.document_ref == order.number)
+            .group_by(StockMove.item_id, StockMove.lot_id, StockMove.serial_id, column)
+        )
+        for item_id, lot_id, serial_id, location_id, quantity in rows.all():
+            # PostgreSQL sums BIGINT into NUMERIC: back to int for the ledger and JSON.
+            held[(item_id, lot_id, serial_id, location_id)] += sign * int(quantity)
+    customer = await virtual_location(session, order.warehouse_id, "customer")
+    move_lines = [
+        MoveLine(item_id, quantity, location_id, customer.id, lot_id, serial_id, "shipment")
+        for (item_id, lot_id, serial_id, location_id), quantity in sorted(
+            held.items(), key=lambda kv: tuple(v or 0 for v in kv[0])
+        )
+        if quantity > 0
+    ]
+    if not move_lines:
+        raise Conflict(f"nothing picked for {order.number} is waiting to ship")
+    moves = await post_moves(
+        session,
+        move_lines,
+        command_id=row.id,
+        user_id=actor.id,
+        occurred_at=command.occurred_at,
+        document_type="shipment",
+        document_ref=order.number,
+    )
+    lines = await sales.lines_of(session, order.id)
+    shipped_now: dict[int, int] = defaultdict(int)
+    for move in move_lines:
+        shipped_now[move.item_id] += move.quantity
+    for line in lines:
+        take = min(shipped_now[line.item_id], line.picked_quantity - line.shipped_quantity)
+        line.shipped_quantity += take
+        shipped_now[line.item_id] -= take
+    if all(line.shipped_quantity >= line.quantity for line in lines):
+        order.status = "shipped"
+        order.completed_at = utcnow()
+    await documents.record(
+        session,
+        "sales_order",
+        order.id,
+        "shipped",
+        actor.id,
+        command_id=row.id,
+        units=sum(m.quantity for m in move_lines),
+    )
+    return Applied(
+        {
+            "order": order.number,
+            "order_status": order.status,
+            "units": sum(m.quantity for m in move_lines),
+            "location": (
+                await session.get(Location, move_lines[0].from_location_id) or customer
+            ).code,
+        },
+        moves,
+    )
