@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from backend.db.models import Item, Location, Quant, Supplier, User
+from backend.db.models import Customer, Item, Location, Quant, Supplier, User
 from backend.domain.actor import Actor
 from backend.domain.commands import MoveStock, OpeningLine, PostOpeningBalance
-from backend.service import catalog, purchasing
+from backend.service import catalog, purchasing, sales
 from backend.service.commands import apply_command
 from backend.service.sealing import seal_pending
 from backend.service.users import create_user
@@ -285,6 +285,8 @@ async def load_demo(
     progress(f"bin moves by the worker: {moves}")
     orders = await _purchase_orders(sessions, admin_actor, warehouses["MAIN"], items, rng)
     progress(f"purchase orders: {orders}")
+    sold = await _sales_orders(sessions, admin_actor, warehouses["MAIN"], items, rng)
+    progress(f"sales orders: {sold}")
     sealed = await seal_pending(sessions)
     progress(f"ledger sealed: {sealed} moves")
     return {
@@ -294,6 +296,7 @@ async def load_demo(
         "opening_lines": sum(len(v) for v in lines.values()),
         "moves_sealed": sealed,
         "purchase_orders": orders,
+        "sales_orders": sold,
         "logins": {name: DEMO_PASSWORD for name in ("worker", "supervisor", "admin")},
     }
 
@@ -556,3 +559,51 @@ async def _purchase_orders(
                 f"waiting for a {order.approval_role}" if order.approval_role else order.status
             )
     return orders
+
+
+CUSTOMERS = [("CORNER", "Corner Shop"), ("CLINIC", "Riverside Clinic"),
+             ("BUILD", "BuildRight Contractors")]  # fmt: skip
+
+
+async def _sales_orders(
+    sessions: async_sessionmaker[AsyncSession],
+    admin: Actor,
+    warehouse_id: int,
+    items: list[Item],
+    rng: random.Random,
+) -> dict[str, str]:
+    """Customers and two allocated orders, so the worker's queue has picks to walk."""
+    async with sessions() as session, session.begin():
+        customers = [Customer(code=code, name=name) for code, name in CUSTOMERS]
+        session.add_all(customers)
+        await session.flush()
+        stocked = list(
+            (
+                await session.execute(
+                    select(Quant.item_id)
+                    .where(
+                        Quant.warehouse_id == warehouse_id,
+                        Quant.is_virtual.is_(False),
+                        Quant.on_hand >= 10,
+                    )
+                    .distinct()
+                    .order_by(Quant.item_id)
+                )
+            ).scalars()
+        )
+        numbers: dict[str, str] = {}
+        for customer in customers[:2]:
+            order = await sales.create_order(
+                session,
+                admin,
+                customer_id=customer.id,
+                warehouse_id=warehouse_id,
+                requested_date=dt.date.today() + dt.timedelta(days=1),
+                note="Demo order",
+                lines=[
+                    sales.SaleLine(item_id, rng.randint(1, 6)) for item_id in rng.sample(stocked, 5)
+                ],
+            )
+            order = await sales.allocate(session, admin, order.id)
+            numbers[order.number] = order.status
+    return numbers
