@@ -29,7 +29,6 @@ from backend.domain.errors import (
     LotExpired,
     NotFound,
     ScanMismatch,
-    TrackingError,
 )
 from backend.domain.moves import MoveLine
 from backend.domain.vocabulary import ACTIVE_TASK_STATUSES
@@ -37,7 +36,7 @@ from backend.service import documents, sales, tasks
 from backend.service.applied import Applied
 from backend.service.ledger import post_moves
 from backend.service.receiving import location_for
-from backend.service.tracking import find_serials
+from backend.service.tracking import check_serial_count, unit_lines
 from backend.service.warehouses import virtual_location
 
 
@@ -91,36 +90,18 @@ async def pick_item(
     if command.quantity:
         item = await session.get(Item, line.item_id)
         assert item is not None
-        if item.tracking == "serial":
-            if len(command.serials) != command.quantity:
-                raise TrackingError(f"{item.sku} needs one serial per unit", sku=item.sku)
-            records = await find_serials(session, item.id, command.serials, create=False)
-            move_lines = [
-                MoveLine(
-                    item.id,
-                    1,
-                    line.from_location_id,
-                    dest,
-                    line.lot_id,
-                    s.id,
-                    "pick",
-                    from_reserved=True,
-                )
-                for s in records
-            ]
-        else:
-            move_lines = [
-                MoveLine(
-                    item.id,
-                    command.quantity,
-                    line.from_location_id,
-                    dest,
-                    line.lot_id,
-                    None,
-                    "pick",
-                    from_reserved=True,
-                )
-            ]
+        check_serial_count(item, command.serials, command.quantity)
+        move_lines = await unit_lines(
+            session,
+            item,
+            quantity=command.quantity,
+            source=line.from_location_id,
+            dest=dest,
+            lot_id=line.lot_id,
+            serials=command.serials,
+            reason="pick",
+            from_reserved=True,
+        )
         moves = await post_moves(
             session,
             move_lines,

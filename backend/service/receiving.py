@@ -34,7 +34,12 @@ from backend.domain.vocabulary import ACTIVE_TASK_STATUSES, RECEIVABLE_PO_STATUS
 from backend.service import documents, purchasing, tasks
 from backend.service.applied import Applied
 from backend.service.ledger import post_moves
-from backend.service.tracking import find_or_create_lot, find_serials
+from backend.service.tracking import (
+    check_serial_count,
+    find_or_create_lot,
+    find_serials,
+    unit_lines,
+)
 from backend.service.warehouses import virtual_location
 
 
@@ -214,8 +219,16 @@ async def receive_goods(
 
 
 async def _progress_receive_task(
-    session: AsyncSession, order_id: int, line_id: int, quantity: int, actor: Actor, command_id: int
+    session: AsyncSession,
+    order_id: int,
+    line_id: int,
+    quantity: int,
+    actor: Actor,
+    command_id: int | None,
+    *,
+    short: bool = False,
 ) -> None:
+    """Count received units on the order line's receiving task, if it is still open."""
     task_line = (
         await session.execute(
             select(TaskLine)
@@ -232,7 +245,13 @@ async def _progress_receive_task(
     ).scalar()
     if task_line is not None:
         await tasks.progress(
-            session, task_line, quantity, actor=actor, command_id=command_id, details={}
+            session,
+            task_line,
+            quantity,
+            short=short,
+            actor=actor,
+            command_id=command_id,
+            details={"closed_short": True} if short else {},
         )
 
 
@@ -260,29 +279,7 @@ async def close_line_short(
         ordered=line.quantity,
         reason=reason,
     )
-    task_line = (
-        await session.execute(
-            select(TaskLine)
-            .join(Task, Task.id == TaskLine.task_id)
-            .where(
-                Task.document_type == "purchase_order",
-                Task.document_id == order.id,
-                Task.type == "receive",
-                TaskLine.source_line_id == line.id,
-                TaskLine.status == "open",
-            )
-        )
-    ).scalar()
-    if task_line is not None:
-        await tasks.progress(
-            session,
-            task_line,
-            0,
-            short=True,
-            actor=actor,
-            command_id=None,
-            details={"closed_short": True},
-        )
+    await _progress_receive_task(session, order.id, line.id, 0, actor, None, short=True)
 
 
 def _storage_bins(warehouse_id: int) -> Select[tuple[Location]]:
@@ -363,26 +360,17 @@ async def put_away(session: AsyncSession, command: PutAway, actor: Actor, row: C
     assert line.from_location_id is not None
     item = await session.get(Item, line.item_id)
     assert item is not None
-    if item.tracking == "serial":
-        if len(command.serials) != command.quantity:
-            raise TrackingError(f"{item.sku} needs one serial per unit", sku=item.sku)
-        records = await find_serials(session, item.id, command.serials, create=False)
-        lines = [
-            MoveLine(item.id, 1, line.from_location_id, dest.id, line.lot_id, s.id, "putaway")
-            for s in records
-        ]
-    else:
-        lines = [
-            MoveLine(
-                item.id,
-                command.quantity,
-                line.from_location_id,
-                dest.id,
-                line.lot_id,
-                None,
-                "putaway",
-            )
-        ]
+    check_serial_count(item, command.serials, command.quantity)
+    lines = await unit_lines(
+        session,
+        item,
+        quantity=command.quantity,
+        source=line.from_location_id,
+        dest=dest.id,
+        lot_id=line.lot_id,
+        serials=command.serials,
+        reason="putaway",
+    )
     moves = await post_moves(
         session,
         lines,

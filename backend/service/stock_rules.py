@@ -8,12 +8,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.db.models import Command, Item, Location
 from backend.domain.actor import Actor
 from backend.domain.commands import AdjustStock, MoveStock, PostOpeningBalance
-from backend.domain.errors import InvalidMove, InvalidRequest, NotFound, TrackingError
+from backend.domain.errors import InvalidMove, InvalidRequest, NotFound
 from backend.domain.moves import MoveLine
 from backend.domain.vocabulary import REASON_DESTINATION, STOCK_KINDS
 from backend.service.applied import Applied
 from backend.service.ledger import post_moves
-from backend.service.tracking import find_lot, find_or_create_lot, find_serials
+from backend.service.tracking import (
+    check_serial_count,
+    find_lot,
+    find_or_create_lot,
+    unit_lines,
+)
 from backend.service.warehouses import virtual_location
 
 
@@ -32,38 +37,6 @@ async def _item(session: AsyncSession, item_id: int) -> Item:
     return item
 
 
-def _check_serial_count(item: Item, serials: list[str], quantity: int) -> None:
-    if item.tracking == "serial" and len(serials) != quantity:
-        raise TrackingError(
-            f"{item.sku} is serial-tracked: scan one serial per unit "
-            f"({quantity} units, {len(serials)} serials)",
-            sku=item.sku,
-        )
-    if item.tracking != "serial" and serials:
-        raise TrackingError(f"{item.sku} is not serial-tracked", sku=item.sku)
-
-
-async def _lines(
-    session: AsyncSession,
-    item: Item,
-    *,
-    quantity: int,
-    source: int,
-    dest: int,
-    lot_id: int | None,
-    serials: list[str],
-    create_serials: bool,
-    reason: str | None = None,
-    note: str | None = None,
-) -> list[MoveLine]:
-    if item.tracking == "serial":
-        records = await find_serials(
-            session, item.id, serials, create=create_serials, lot_id=lot_id
-        )
-        return [MoveLine(item.id, 1, source, dest, lot_id, s.id, reason, note) for s in records]
-    return [MoveLine(item.id, quantity, source, dest, lot_id, None, reason, note)]
-
-
 async def move_stock(
     session: AsyncSession, command: MoveStock, actor: Actor, row: Command
 ) -> Applied:
@@ -73,11 +46,11 @@ async def move_stock(
         if place.kind not in STOCK_KINDS:
             raise InvalidMove(f"{place.code} is not a bin or dock", location=place.code)
     item = await _item(session, command.item_id)
-    _check_serial_count(item, command.serials, command.quantity)
+    check_serial_count(item, command.serials, command.quantity)
     lot_id = None
     if command.lot_number is not None:
         lot_id = (await find_lot(session, item.id, command.lot_number)).id
-    lines = await _lines(
+    lines = await unit_lines(
         session,
         item,
         quantity=command.quantity,
@@ -138,7 +111,7 @@ async def adjust_stock(
         raise NotFound(f"warehouse has no {REASON_DESTINATION[command.reason]} location")
     item = await _item(session, command.item_id)
     quantity, adding = abs(command.quantity), command.quantity > 0
-    _check_serial_count(item, command.serials, quantity)
+    check_serial_count(item, command.serials, quantity)
     lot_id = None
     if command.lot_number is not None:
         lot = (
@@ -148,7 +121,7 @@ async def adjust_stock(
         )
         lot_id = lot.id
     source, dest = (counterpart.id, location.id) if adding else (location.id, counterpart.id)
-    lines = await _lines(
+    lines = await unit_lines(
         session,
         item,
         quantity=quantity,
@@ -189,13 +162,13 @@ async def post_opening_balance(
             )
         counterpart = counterparts[location.warehouse_id]
         item = await _item(session, entry.item_id)
-        _check_serial_count(item, entry.serials, entry.quantity)
+        check_serial_count(item, entry.serials, entry.quantity)
         lot_id = None
         if entry.lot_number is not None:
             lot_id = (
                 await find_or_create_lot(session, item.id, entry.lot_number, entry.expiry_date)
             ).id
-        lines += await _lines(
+        lines += await unit_lines(
             session,
             item,
             quantity=entry.quantity,

@@ -7,8 +7,9 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.db.models import Lot, Serial
+from backend.db.models import Item, Lot, Serial
 from backend.domain.errors import NotFound, TrackingError
+from backend.domain.moves import MoveLine
 
 
 async def find_lot(session: AsyncSession, item_id: int, lot_number: str) -> Lot:
@@ -70,3 +71,41 @@ async def find_serials(
     if missing:
         await session.flush()
     return [found[s] for s in serials]
+
+
+def check_serial_count(item: Item, serials: list[str], quantity: int) -> None:
+    """A serial-tracked item moves with one serial per unit; others move with none."""
+    if item.tracking == "serial" and len(serials) != quantity:
+        raise TrackingError(
+            f"{item.sku} is serial-tracked: scan one serial per unit "
+            f"({quantity} units, {len(serials)} serials)",
+            sku=item.sku,
+        )
+    if item.tracking != "serial" and serials:
+        raise TrackingError(f"{item.sku} is not serial-tracked", sku=item.sku)
+
+
+async def unit_lines(
+    session: AsyncSession,
+    item: Item,
+    *,
+    quantity: int,
+    source: int,
+    dest: int,
+    lot_id: int | None,
+    serials: list[str],
+    create_serials: bool = False,
+    reason: str | None = None,
+    note: str | None = None,
+    from_reserved: bool = False,
+) -> list[MoveLine]:
+    """The move lines for `quantity` units: one line, or one line per serial."""
+    if item.tracking == "serial":
+        records = await find_serials(
+            session, item.id, serials, create=create_serials, lot_id=lot_id
+        )
+        return [
+            MoveLine(item.id, 1, source, dest, lot_id, s.id, reason, note, from_reserved)
+            for s in records
+        ]
+    return [MoveLine(item.id, quantity, source, dest, lot_id, None, reason, note, from_reserved)]
