@@ -40,8 +40,17 @@ class StockFilter:
     include_empty: bool = False
 
 
-def _scope(query: Select[Any], column: Any, actor: Actor) -> Select[Any]:
+def scoped(query: Select[Any], column: Any, actor: Actor) -> Select[Any]:
+    """Only rows of the actor's warehouses; `column` holds the row's warehouse id."""
     return query if actor.all_warehouses else query.where(column.in_(actor.warehouse_ids))
+
+
+def matching(query: Select[Any], *filters: tuple[Any, Any]) -> Select[Any]:
+    """Equality filters from optional query parameters: a None value filters nothing."""
+    for column, value in filters:
+        if value is not None:
+            query = query.where(column == value)
+    return query
 
 
 async def count_rows(session: AsyncSession, query: Select[Any]) -> int:
@@ -76,7 +85,7 @@ async def stock(
             Quant.id,
         )
     )
-    query = _scope(query, Quant.warehouse_id, actor)
+    query = scoped(query, Quant.warehouse_id, actor)
     if not f.include_empty:
         query = query.where(Quant.on_hand != 0)
     if f.item_id:

@@ -37,7 +37,7 @@ from backend.api.schemas import (
 from backend.db.models import Item, ItemBarcode, Location, Lot, Warehouse
 from backend.domain.errors import NotFound
 from backend.domain.vocabulary import LocationKind
-from backend.service import catalog
+from backend.service import catalog, queries
 from backend.service.queries import count_rows
 from backend.service.warehouses import create_warehouse
 
@@ -49,8 +49,7 @@ class WarehouseController(Controller):
     @get("/", summary="Warehouses the signed-in user may see")
     async def list_warehouses(self, db: Db, actor: CurrentActor) -> list[WarehouseOut]:
         query = select(Warehouse).order_by(Warehouse.code)
-        if not actor.all_warehouses:
-            query = query.where(Warehouse.id.in_(actor.warehouse_ids))
+        query = queries.scoped(query, Warehouse.id, actor)
         return [warehouse_out(w) for w in (await db.execute(query)).scalars()]
 
     @get("/{warehouse_id:int}", summary="One warehouse")
@@ -104,18 +103,16 @@ class LocationController(Controller):
         query = select(Location).order_by(
             Location.warehouse_id, Location.pick_sequence, Location.code
         )
-        if not actor.all_warehouses:
-            query = query.where(Location.warehouse_id.in_(actor.warehouse_ids))
-        for column, value in (
+        query = queries.scoped(query, Location.warehouse_id, actor)
+        query = queries.matching(
+            query,
             (Location.warehouse_id, warehouse_id),
             (Location.kind, kind),
             (Location.barcode, barcode),
             (Location.code, code),
             (Location.parent_id, parent_id),
             (Location.active, active),
-        ):
-            if value is not None:
-                query = query.where(column == value)
+        )
         rows = (await db.execute(query.limit(limit).offset(offset))).scalars()
         return Page(
             items=[location_out(r) for r in rows],

@@ -99,15 +99,13 @@ class PurchaseOrderController(Controller):
         supplier_id: FromQuery[int | None] = None,
     ) -> Page[PurchaseOrderOut]:
         query = select(PurchaseOrder).order_by(PurchaseOrder.id.desc())
-        if not actor.all_warehouses:
-            query = query.where(PurchaseOrder.warehouse_id.in_(actor.warehouse_ids))
-        for column, value in (
+        query = queries.scoped(query, PurchaseOrder.warehouse_id, actor)
+        query = queries.matching(
+            query,
             (PurchaseOrder.status, status),
             (PurchaseOrder.warehouse_id, warehouse_id),
             (PurchaseOrder.supplier_id, supplier_id),
-        ):
-            if value is not None:
-                query = query.where(column == value)
+        )
         orders = (await db.execute(query.limit(limit).offset(offset))).scalars().all()
         return Page(
             items=[await _view(db, o) for o in orders],

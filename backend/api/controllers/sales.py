@@ -117,12 +117,10 @@ class SalesOrderController(Controller):
         warehouse_id: FromQuery[int | None] = None,
     ) -> Page[SalesOrderOut]:
         query = select(SalesOrder).order_by(SalesOrder.id.desc())
-        if not actor.all_warehouses:
-            query = query.where(SalesOrder.warehouse_id.in_(actor.warehouse_ids))
-        if status is not None:
-            query = query.where(SalesOrder.status == status)
-        if warehouse_id is not None:
-            query = query.where(SalesOrder.warehouse_id == warehouse_id)
+        query = queries.scoped(query, SalesOrder.warehouse_id, actor)
+        query = queries.matching(
+            query, (SalesOrder.status, status), (SalesOrder.warehouse_id, warehouse_id)
+        )
         orders = (await db.execute(query.limit(limit).offset(offset))).scalars().all()
         return Page(
             items=[await _view(db, o) for o in orders],

@@ -51,16 +51,14 @@ class TaskController(Controller):
         assignee_id: FromQuery[int | None] = None,
     ) -> Page[TaskOut]:
         query = select(Task).order_by(Task.priority.desc(), Task.id.desc())
-        if not actor.all_warehouses:
-            query = query.where(Task.warehouse_id.in_(actor.warehouse_ids))
-        for column, value in (
+        query = queries.scoped(query, Task.warehouse_id, actor)
+        query = queries.matching(
+            query,
             (Task.status, status),
             (Task.type, type),
             (Task.warehouse_id, warehouse_id),
             (Task.assignee_id, assignee_id),
-        ):
-            if value is not None:
-                query = query.where(column == value)
+        )
         rows = (await db.execute(query.limit(limit).offset(offset))).scalars().all()
         return Page(
             items=await _views(db, list(rows)),
