@@ -33,6 +33,7 @@ from backend.api.controllers.purchasing import (
 )
 from backend.api.controllers.sales import CustomerController, SalesOrderController
 from backend.api.controllers.scans import decode_image, resolve_code
+from backend.api.controllers.settings import get_scan_rules, set_scan_rules
 from backend.api.controllers.stock import StockController
 from backend.api.controllers.system import health
 from backend.api.controllers.tasks import TaskController, claim, pick, put_away, ship
@@ -89,6 +90,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         put_away,
         pick,
         ship,
+        get_scan_rules,
+        set_scan_rules,
     ]
     static = Path(os.environ.get("STOCKHAND_STATIC_DIR", ROOT / "pwa" / "static"))
     if static.is_dir():

@@ -161,6 +161,9 @@ class Api:
     async def patch(self, path: str, json: object = None):  # type: ignore[no-untyped-def]
         return await self.client.patch(path, json=json, headers=self.headers)
 
+    async def put(self, path: str, json: object = None):  # type: ignore[no-untyped-def]
+        return await self.client.put(path, json=json, headers=self.headers)
+
     def envelope(self, event_id: uuid.UUID | None = None) -> dict[str, str]:
         from datetime import UTC, datetime
 
@@ -188,3 +191,14 @@ async def supervisor(client: AsyncTestClient[Litestar]) -> Api:
 @pytest.fixture
 async def admin(client: AsyncTestClient[Litestar]) -> Api:
     return await login(client, "admin")
+
+
+@pytest.fixture
+async def shipping(supervisor: Api, world: World) -> int:
+    """A shipping dock in W1 (pick tasks lead there), known to the world as SHIP."""
+    response = await supervisor.post("/api/locations", json={
+        "warehouse_id": world.warehouses["W1"], "code": "SHIP", "kind": "dock",
+        "purpose": "shipping"})
+    assert response.status_code == 201, response.text
+    world.locations["SHIP"] = response.json()["id"]
+    return int(response.json()["id"])

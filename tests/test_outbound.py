@@ -29,14 +29,6 @@ async def _quant(sessions, world, sku: str, location: str) -> tuple[int, int]:
         return (row[0], row[1]) if row else (0, 0)
 
 
-@pytest.fixture
-async def shipping(supervisor, world) -> int:
-    response = await supervisor.post("/api/locations", json={
-        "warehouse_id": world.warehouses["W1"], "code": "SHIP", "kind": "dock",
-        "purpose": "shipping"})
-    assert response.status_code == 201, response.text
-    world.locations["SHIP"] = response.json()["id"]
-    return response.json()["id"]
 
 
 async def _allocated_order(supervisor, world, sku: str, quantity: int) -> dict:

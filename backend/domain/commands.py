@@ -95,20 +95,30 @@ class ReceiveGoods(CommandBase, tag="receive_goods"):
 
 
 class PutAway(CommandBase, tag="put_away"):
-    """Stock taken from the dock to the bin scanned; the suggested bin is only a suggestion."""
+    """Stock taken from the dock to the bin scanned; the suggested bin is only a suggestion.
+
+    `from_location_id`, `item_code` and `lot_number` are what was scanned to confirm; the
+    supervisors' scan rules say which of them are required."""
 
     task_line_id: Id
     to_location_id: Id
     quantity: Quantity
     serials: list[Code] = msgspec.field(default_factory=list)
+    from_location_id: Id | None = None
+    item_code: Code | None = None
+    lot_number: Code | None = None
 
 
 class PickItem(CommandBase, tag="pick_item"):
-    """Units of a pick line taken from the bin scanned; `short` says the bin held no more."""
+    """Units of a pick line taken from the bin scanned; `short` says the bin held no more.
+
+    `location_id`, `item_code` and `lot_number` are what was scanned to confirm; the
+    supervisors' scan rules say which of them are required (by default the bin and lot)."""
 
     task_line_id: Id
-    location_id: Id
     quantity: Annotated[int, msgspec.Meta(ge=0, le=1_000_000_000)]
+    location_id: Id | None = None
+    item_code: Code | None = None
     lot_number: Code | None = None
     serials: list[Code] = msgspec.field(default_factory=list)
     short: bool = False

@@ -28,12 +28,12 @@ from backend.domain.errors import (
     InvalidRequest,
     LotExpired,
     NotFound,
-    ScanMismatch,
 )
 from backend.domain.moves import MoveLine
 from backend.domain.vocabulary import ACTIVE_TASK_STATUSES
 from backend.service import documents, sales, tasks
 from backend.service.applied import Applied
+from backend.service.confirm import confirm_scans
 from backend.service.ledger import post_moves
 from backend.service.receiving import location_for
 from backend.service.tracking import check_serial_count, unit_lines
@@ -52,26 +52,24 @@ async def pick_item(
         raise Conflict(f"task {task.number} line {line.seq} is {line.status}", status=line.status)
     if task.assignee_id not in (None, actor.id):
         raise Conflict(f"task {task.number} is assigned to someone else", task_id=task.id)
-    if command.location_id != line.from_location_id:
-        raise ScanMismatch(
-            "wrong bin: pick this line from the bin it names",
-            expected_location_id=line.from_location_id,
-            scanned_location_id=command.location_id,
+    item = await session.get(Item, line.item_id)
+    assert item is not None
+    await confirm_scans(
+        session,
+        "pick",
+        line=line,
+        item=item,
+        source_bin=command.location_id,
+        item_code=command.item_code,
+        lot_number=command.lot_number,
+        serials=command.serials,
+    )
+    lot = await session.get(Lot, line.lot_id) if line.lot_id is not None else None
+    if lot is not None and lot.expiry_date is not None and lot.expiry_date < dt.date.today():
+        raise LotExpired(
+            f"lot {lot.lot_number} expired on {lot.expiry_date}; it cannot be picked",
+            lot=lot.lot_number,
         )
-    if line.lot_id is not None:
-        lot = await session.get(Lot, line.lot_id)
-        assert lot is not None
-        if command.lot_number != lot.lot_number:
-            raise ScanMismatch(
-                f"wrong lot: this line takes lot {lot.lot_number}",
-                expected_lot=lot.lot_number,
-                scanned_lot=command.lot_number,
-            )
-        if lot.expiry_date is not None and lot.expiry_date < dt.date.today():
-            raise LotExpired(
-                f"lot {lot.lot_number} expired on {lot.expiry_date}; it cannot be picked",
-                lot=lot.lot_number,
-            )
     remaining = line.quantity - line.done_quantity
     if command.quantity > remaining:
         raise InvalidRequest(f"only {remaining} left to pick on this line", remaining=remaining)
@@ -88,8 +86,6 @@ async def pick_item(
     dest = line.to_location_id or (await location_for(session, task.warehouse_id, "shipping")).id
     moves: list[StockMove] = []
     if command.quantity:
-        item = await session.get(Item, line.item_id)
-        assert item is not None
         check_serial_count(item, command.serials, command.quantity)
         move_lines = await unit_lines(
             session,

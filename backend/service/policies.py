@@ -7,6 +7,7 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.db.models import Setting
+from backend.domain.scan_rules import merged
 
 PO_APPROVAL = "po_approval"
 # Purchase orders above `supervisor_over` need a supervisor's approval, above `admin_over` an
@@ -38,3 +39,20 @@ def approval_role(total: Decimal, supervisor_over: Decimal, admin_over: Decimal)
     if total > supervisor_over:
         return "supervisor"
     return None
+
+
+SCAN_RULES = "scan_rules"
+
+
+async def scan_rules(session: AsyncSession) -> dict[str, dict[str, str]]:
+    row = await session.get(Setting, SCAN_RULES)
+    return merged(row.value if row else None)
+
+
+async def set_scan_rules(session: AsyncSession, rules: dict[str, dict[str, str]]) -> None:
+    row = await session.get(Setting, SCAN_RULES)
+    if row is None:
+        session.add(Setting(key=SCAN_RULES, value=rules))
+    else:
+        row.value = rules
+    await session.flush()

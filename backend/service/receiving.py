@@ -33,6 +33,7 @@ from backend.domain.moves import MoveLine
 from backend.domain.vocabulary import ACTIVE_TASK_STATUSES, RECEIVABLE_PO_STATUSES
 from backend.service import documents, purchasing, tasks
 from backend.service.applied import Applied
+from backend.service.confirm import confirm_scans
 from backend.service.ledger import post_moves
 from backend.service.tracking import (
     check_serial_count,
@@ -360,6 +361,17 @@ async def put_away(session: AsyncSession, command: PutAway, actor: Actor, row: C
     assert line.from_location_id is not None
     item = await session.get(Item, line.item_id)
     assert item is not None
+    await confirm_scans(
+        session,
+        "putaway",
+        line=line,
+        item=item,
+        source_bin=command.from_location_id,
+        item_code=command.item_code,
+        lot_number=command.lot_number,
+        serials=command.serials,
+        destination_bin=True,
+    )
     check_serial_count(item, command.serials, command.quantity)
     lines = await unit_lines(
         session,
