@@ -66,6 +66,14 @@ async def _page(
     return list(rows), total
 
 
+async def record_page(
+    session: AsyncSession, query: Select[Any], limit: int, offset: int
+) -> tuple[list[Any], int]:
+    """One page of the records a single-entity query selects, and how many there are."""
+    records = (await session.execute(query.limit(limit).offset(offset))).scalars().all()
+    return list(records), await count_rows(session, query)
+
+
 async def stock(
     session: AsyncSession, actor: Actor, f: StockFilter, *, limit: int, offset: int
 ) -> tuple[list[Any], int]:

@@ -38,7 +38,6 @@ from backend.db.models import Item, ItemBarcode, Location, Lot, Warehouse
 from backend.domain.errors import NotFound
 from backend.domain.vocabulary import LocationKind
 from backend.service import catalog, queries
-from backend.service.queries import count_rows
 from backend.service.warehouses import create_warehouse
 
 
@@ -113,10 +112,10 @@ class LocationController(Controller):
             (Location.parent_id, parent_id),
             (Location.active, active),
         )
-        rows = (await db.execute(query.limit(limit).offset(offset))).scalars()
+        rows, total = await queries.record_page(db, query, limit, offset)
         return Page(
             items=[location_out(r) for r in rows],
-            total=await count_rows(db, query),
+            total=total,
             limit=limit,
             offset=offset,
         )
@@ -170,11 +169,11 @@ class ItemController(Controller):
         query = catalog.item_search(select(Item).order_by(Item.sku), q, sku, barcode)
         if active is not None:
             query = query.where(Item.active.is_(active))
-        items = list((await db.execute(query.limit(limit).offset(offset))).scalars())
+        items, total = await queries.record_page(db, query, limit, offset)
         codes = await catalog.barcodes_of(db, [i.id for i in items])
         return Page(
             items=[item_out(i, codes[i.id]) for i in items],
-            total=await count_rows(db, query),
+            total=total,
             limit=limit,
             offset=offset,
         )
@@ -250,10 +249,10 @@ class LotController(Controller):
             query = query.where(Lot.item_id == item_id)
         if lot_number is not None:
             query = query.where(Lot.lot_number == lot_number)
-        rows = (await db.execute(query.limit(limit).offset(offset))).scalars()
+        rows, total = await queries.record_page(db, query, limit, offset)
         return Page(
             items=[lot_out(r) for r in rows],
-            total=await count_rows(db, query),
+            total=total,
             limit=limit,
             offset=offset,
         )

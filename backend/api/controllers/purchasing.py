@@ -29,7 +29,6 @@ from backend.domain.commands import ReceiveGoods
 from backend.domain.errors import Conflict
 from backend.service import policies, purchasing, queries, receiving
 from backend.service.catalog import apply_changes, get_or_404
-from backend.service.queries import count_rows
 
 
 class SupplierController(Controller):
@@ -106,10 +105,10 @@ class PurchaseOrderController(Controller):
             (PurchaseOrder.warehouse_id, warehouse_id),
             (PurchaseOrder.supplier_id, supplier_id),
         )
-        orders = (await db.execute(query.limit(limit).offset(offset))).scalars().all()
+        orders, total = await queries.record_page(db, query, limit, offset)
         return Page(
             items=[await _view(db, o) for o in orders],
-            total=await count_rows(db, query),
+            total=total,
             limit=limit,
             offset=offset,
         )

@@ -23,7 +23,6 @@ from backend.db.models import Customer, Item, SalesOrder, SalesOrderLine
 from backend.domain.errors import Conflict
 from backend.service import queries, sales
 from backend.service.catalog import apply_changes, get_or_404
-from backend.service.queries import count_rows
 
 
 def _customer_out(c: Customer) -> CustomerOut:
@@ -121,10 +120,10 @@ class SalesOrderController(Controller):
         query = queries.matching(
             query, (SalesOrder.status, status), (SalesOrder.warehouse_id, warehouse_id)
         )
-        orders = (await db.execute(query.limit(limit).offset(offset))).scalars().all()
+        orders, total = await queries.record_page(db, query, limit, offset)
         return Page(
             items=[await _view(db, o) for o in orders],
-            total=await count_rows(db, query),
+            total=total,
             limit=limit,
             offset=offset,
         )

@@ -17,7 +17,6 @@ from backend.api.schemas import Assignment, Page, Reason, TaskCreate, TaskOut
 from backend.db.models import Task
 from backend.domain.commands import ClaimTask, PickItem, PutAway, ShipOrder
 from backend.service import queries, tasks
-from backend.service.queries import count_rows
 
 
 async def _views(db: Db, rows: list[Task]) -> list[TaskOut]:
@@ -59,10 +58,10 @@ class TaskController(Controller):
             (Task.warehouse_id, warehouse_id),
             (Task.assignee_id, assignee_id),
         )
-        rows = (await db.execute(query.limit(limit).offset(offset))).scalars().all()
+        rows, total = await queries.record_page(db, query, limit, offset)
         return Page(
-            items=await _views(db, list(rows)),
-            total=await count_rows(db, query),
+            items=await _views(db, rows),
+            total=total,
             limit=limit,
             offset=offset,
         )
