@@ -24,19 +24,29 @@ from backend.api.controllers.masterdata import (
     WarehouseController,
 )
 from backend.api.controllers.operations import OperationsController
+from backend.api.controllers.outbound import (
+    PackageController,
+    ShipmentController,
+    create_pick_batch,
+)
 from backend.api.controllers.purchasing import (
     PurchaseOrderController,
+    ReceiptController,
     SupplierController,
     get_limits,
-    receive,
     set_limits,
 )
 from backend.api.controllers.sales import CustomerController, SalesOrderController
 from backend.api.controllers.scans import decode_image, resolve_code
-from backend.api.controllers.settings import get_scan_rules, set_scan_rules
+from backend.api.controllers.settings import (
+    get_gs1_identity,
+    get_scan_rules,
+    set_gs1_identity,
+    set_scan_rules,
+)
 from backend.api.controllers.stock import StockController
 from backend.api.controllers.system import health
-from backend.api.controllers.tasks import TaskController, claim, pick, put_away, ship
+from backend.api.controllers.tasks import TaskController, claim, pick, put_away
 from backend.api.controllers.users import UserController
 from backend.api.deps import provide_actor, provide_db, provide_sessions, provide_settings
 from backend.api.errors import EXCEPTION_HANDLERS
@@ -80,7 +90,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         verify,
         SupplierController,
         PurchaseOrderController,
-        receive,
+        ReceiptController,
         get_limits,
         set_limits,
         CustomerController,
@@ -89,9 +99,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         claim,
         put_away,
         pick,
-        ship,
         get_scan_rules,
         set_scan_rules,
+        get_gs1_identity,
+        set_gs1_identity,
+        PackageController,
+        ShipmentController,
+        create_pick_batch,
     ]
     static = Path(os.environ.get("STOCKHAND_STATIC_DIR", ROOT / "pwa" / "static"))
     if static.is_dir():

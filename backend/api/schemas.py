@@ -13,6 +13,7 @@ from backend.domain.commands import (
     AdjustStock,
     ClaimTask,
     MoveStock,
+    PackItems,
     PickItem,
     PostOpeningBalance,
     PutAway,
@@ -354,6 +355,7 @@ SyncEvent = (
     | ReceiveGoods
     | PutAway
     | PickItem
+    | PackItems
     | ShipOrder
 )
 
@@ -533,6 +535,7 @@ class TaskLineOut(Output):
     to_location_id: int | None
     to_location: str | None
     status: str
+    document_ref: str | None = None
 
 
 class TaskOut(Output):
@@ -554,20 +557,26 @@ class TaskOut(Output):
 # --- customers and sales orders ---------------------------------------------------------------
 
 
+Address = Annotated[str, msgspec.Meta(max_length=1000)]
+
+
 class CustomerOut(Output):
     id: int
     code: str
     name: str
     active: bool
+    address: str | None = None
 
 
 class CustomerCreate(Input):
     code: Code
     name: Name
+    address: Address | None = None
 
 
 class CustomerUpdate(Input):
     name: Name | UnsetType = UNSET
+    address: Address | UnsetType | None = UNSET
     active: bool | UnsetType = UNSET
 
 
@@ -613,3 +622,69 @@ class SalesOrderOut(Output):
     created_at: dt.datetime
     lines: list[SaleLineOut]
     history: list[DocumentEventOut]
+
+
+# --- packing, shipping, receipts and batch picking -------------------------------------------
+
+
+class PackageLineOut(Output):
+    item_id: int
+    sku: str
+    lot_number: str | None
+    serial: str | None
+    quantity: int
+
+
+class PackageOut(Output):
+    id: int
+    sscc: str
+    order_id: int
+    order_number: str
+    warehouse_id: int
+    status: str
+    shipment_id: int | None
+    created_at: dt.datetime
+    closed_at: dt.datetime | None
+    lines: list[PackageLineOut]
+
+
+class ShipmentOut(Output):
+    id: int
+    number: str
+    order_id: int
+    order_number: str
+    warehouse_id: int
+    units: int
+    created_by: int
+    created_at: dt.datetime
+    packages: list[str]
+
+
+class ReceiptOut(Output):
+    id: int
+    number: str
+    order_id: int
+    order_number: str
+    warehouse_id: int
+    item_id: int
+    sku: str
+    lot_number: str | None
+    quantity: int
+    damaged_quantity: int
+    dock_location: str
+    created_by: int
+    created_at: dt.datetime
+
+
+class PickBatchCreate(Input):
+    order_ids: Annotated[list[Id], msgspec.Meta(min_length=2, max_length=50)]
+    assignee_id: Id | None = None
+    priority: Annotated[int, msgspec.Meta(ge=-100, le=100)] = 0
+
+
+class Gs1Identity(Input):
+    """The GS1 company prefix (7 to 10 digits) that SSCCs of packages start with, after the
+    extension digit (0-9) the company chooses."""
+
+    company_prefix: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{7,10}$")]
+    extension_digit: Annotated[str, msgspec.Meta(pattern=r"^[0-9]$")] = "0"

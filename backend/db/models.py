@@ -30,6 +30,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from backend.domain.vocabulary import (
     ABC,
     LOCATION_KINDS,
+    PACKAGE_STATUSES,
     PO_STATUSES,
     PURPOSES,
     SO_STATUSES,
@@ -426,6 +427,8 @@ class TaskLine(Base):
     to_location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"))
     status: Mapped[str] = mapped_column(String(16), default="open")
     source_line_id: Mapped[int | None] = mapped_column(BigIntIdentity)
+    # The document the line serves (a sales order in a batch pick), shown to the worker.
+    document_ref: Mapped[str | None] = mapped_column(String(32))
 
 
 class Customer(Base):
@@ -433,6 +436,7 @@ class Customer(Base):
     id: Mapped[int] = mapped_column(BigIntIdentity, primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -496,3 +500,69 @@ class Reservation(Base):
     quantity: Mapped[int] = mapped_column(BigIntIdentity)
     status: Mapped[str] = mapped_column(String(16), default="open")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Receipt(Base):
+    """A goods receipt: what one receiving scan booked in against a purchase-order line."""
+
+    __tablename__ = "receipts"
+    __table_args__ = (
+        CheckConstraint("quantity >= 0 AND damaged_quantity >= 0", name="quantity"),
+        Index("ix_receipts_warehouse_created", "warehouse_id", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(BigIntIdentity, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"))
+    order_id: Mapped[int] = mapped_column(ForeignKey("purchase_orders.id"), index=True)
+    order_line_id: Mapped[int] = mapped_column(ForeignKey("purchase_order_lines.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("lots.id"))
+    quantity: Mapped[int] = mapped_column(BigIntIdentity)
+    damaged_quantity: Mapped[int] = mapped_column(BigIntIdentity, default=0)
+    dock_location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    command_id: Mapped[int] = mapped_column(ForeignKey("commands.id"))
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Shipment(Base):
+    """What one ship command sent to the customer: the packages and units that left."""
+
+    __tablename__ = "shipments"
+    __table_args__ = (Index("ix_shipments_warehouse_created", "warehouse_id", "created_at"),)
+    id: Mapped[int] = mapped_column(BigIntIdentity, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"))
+    order_id: Mapped[int] = mapped_column(ForeignKey("sales_orders.id"), index=True)
+    units: Mapped[int] = mapped_column(BigIntIdentity)
+    command_id: Mapped[int] = mapped_column(ForeignKey("commands.id"))
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Package(Base):
+    """A carton or pallet packed for one sales order, known by its SSCC."""
+
+    __tablename__ = "packages"
+    __table_args__ = (CheckConstraint(_in("status", PACKAGE_STATUSES), name="status"),)
+    id: Mapped[int] = mapped_column(BigIntIdentity, primary_key=True)
+    sscc: Mapped[str] = mapped_column(String(18), unique=True)
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"))
+    order_id: Mapped[int] = mapped_column(ForeignKey("sales_orders.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    shipment_id: Mapped[int | None] = mapped_column(ForeignKey("shipments.id"), index=True)
+    command_id: Mapped[int] = mapped_column(ForeignKey("commands.id"))
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[dt.datetime | None]
+
+
+class PackageLine(Base):
+    __tablename__ = "package_lines"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity"),)
+    id: Mapped[int] = mapped_column(BigIntIdentity, primary_key=True)
+    package_id: Mapped[int] = mapped_column(ForeignKey("packages.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("lots.id"))
+    serial_id: Mapped[int | None] = mapped_column(ForeignKey("serials.id"))
+    quantity: Mapped[int] = mapped_column(BigIntIdentity)

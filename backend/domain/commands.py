@@ -124,10 +124,34 @@ class PickItem(CommandBase, tag="pick_item"):
     short: bool = False
 
 
-class ShipOrder(CommandBase, tag="ship_order"):
-    """Everything picked for a sales order and not yet shipped leaves for the customer."""
+class PackLine(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    item_id: Id
+    quantity: Quantity
+    lot_number: Code | None = None
+    serials: list[Code] = msgspec.field(default_factory=list)
+
+
+Sscc = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{18}$")]
+
+
+class PackItems(CommandBase, tag="pack_items"):
+    """Picked units of a sales order put into a package: a new one with a fresh SSCC, or
+    the open package whose label was scanned (`sscc`); `close` seals it for shipping."""
 
     order_id: Id
+    lines: Annotated[list[PackLine], msgspec.Meta(min_length=1, max_length=500)]
+    sscc: Sscc | None = None
+    close: bool = True
+
+
+class ShipOrder(CommandBase, tag="ship_order"):
+    """What was picked for a sales order leaves for the customer: the closed packages whose
+    SSCCs are listed, or, with none listed, everything picked and not yet shipped."""
+
+    order_id: Id
+    package_ssccs: Annotated[list[Sscc], msgspec.Meta(max_length=1000)] = msgspec.field(
+        default_factory=list
+    )
 
 
 Command = (
@@ -138,5 +162,6 @@ Command = (
     | ReceiveGoods
     | PutAway
     | PickItem
+    | PackItems
     | ShipOrder
 )

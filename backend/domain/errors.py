@@ -83,6 +83,18 @@ class ScanMismatch(DomainError):
     status_code = 422
 
 
+class NotPicked(Conflict):
+    """Packing or shipping more of an order than was picked and is still waiting."""
+
+    code = "not_picked"
+
+
+class SetupRequired(Conflict):
+    """An operator setting the operation needs has not been made yet."""
+
+    code = "setup_required"
+
+
 class LotExpired(DomainError):
     code = "lot_expired"
     status_code = 409

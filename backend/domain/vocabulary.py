@@ -68,3 +68,6 @@ SO_STATUSES = (
     "shipped",
     "cancelled",
 )
+
+# Packed, then closed (sealed and labelled), then shipped with the rest of the shipment.
+PACKAGE_STATUSES = ("open", "closed", "shipped")

@@ -26,6 +26,7 @@ from backend.domain.commands import (
     ClaimTask,
     CommandBase,
     MoveStock,
+    PackItems,
     PickItem,
     PostOpeningBalance,
     PutAway,
@@ -33,7 +34,7 @@ from backend.domain.commands import (
     ShipOrder,
 )
 from backend.domain.errors import DomainError, InvalidRequest
-from backend.service import picking, receiving, stock_rules, tasks
+from backend.service import packing, picking, receiving, shipping, stock_rules, tasks
 from backend.service.applied import Applied
 from backend.service.sealing import moves_digest
 
@@ -62,7 +63,8 @@ HANDLERS: dict[type[CommandBase], Handler] = {
     ReceiveGoods: receiving.receive_goods,
     PutAway: receiving.put_away,
     PickItem: picking.pick_item,
-    ShipOrder: picking.ship_order,
+    PackItems: packing.pack_items,
+    ShipOrder: shipping.ship_order,
 }
 
 # PostgreSQL reports these when two transactions lock rows in crossing orders; retrying the

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from backend.db.models import Customer, Item, Location, Quant, Supplier, User
 from backend.domain.actor import Actor
 from backend.domain.commands import MoveStock, OpeningLine, PostOpeningBalance
-from backend.service import catalog, purchasing, sales
+from backend.service import catalog, policies, purchasing, sales
 from backend.service.commands import apply_command
 from backend.service.sealing import seal_pending
 from backend.service.users import create_user
@@ -561,8 +561,14 @@ async def _purchase_orders(
     return orders
 
 
-CUSTOMERS = [("CORNER", "Corner Shop"), ("CLINIC", "Riverside Clinic"),
-             ("BUILD", "BuildRight Contractors")]  # fmt: skip
+CUSTOMERS = [
+    ("CORNER", "Corner Shop", "12 Market Street\nRiverton 40012"),
+    ("CLINIC", "Riverside Clinic", "3 River Road\nRiverton 40020"),
+    ("BUILD", "BuildRight Contractors", "Unit 7, Yard Lane\nMillbrook 40110"),
+    ("HUAXIN", "华新五金商行", "上海市浦东新区张江路 88 号"),
+]
+# GS1's own example company prefix: demo SSCCs must never be mistaken for a real company's.
+DEMO_GS1_PREFIX = "0614141"
 
 
 async def _sales_orders(
@@ -574,7 +580,8 @@ async def _sales_orders(
 ) -> dict[str, str]:
     """Customers and two allocated orders, so the worker's queue has picks to walk."""
     async with sessions() as session, session.begin():
-        customers = [Customer(code=code, name=name) for code, name in CUSTOMERS]
+        customers = [Customer(code=c, name=n, address=a) for c, n, a in CUSTOMERS]
+        await policies.set_gs1_identity(session, DEMO_GS1_PREFIX, "0")
         session.add_all(customers)
         await session.flush()
         stocked = list(

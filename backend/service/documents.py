@@ -9,18 +9,28 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.db.models import DocumentCounter, DocumentEvent, utcnow
 from backend.db.upsert import dialect_insert
 
-PREFIXES = {"purchase_order": "PO", "sales_order": "SO", "task": "T"}
+PREFIXES = {
+    "purchase_order": "PO",
+    "sales_order": "SO",
+    "task": "T",
+    "receipt": "GR",
+    "shipment": "SH",
+}
 
 
 async def next_number(session: AsyncSession, kind: str) -> str:
-    """The next number of a kind, e.g. PO000042: one row per kind, incremented atomically."""
+    """The next number of a kind, e.g. PO000042."""
+    return f"{PREFIXES[kind]}{await next_value(session, kind):06d}"
+
+
+async def next_value(session: AsyncSession, kind: str) -> int:
+    """The next value of a counter: one row per kind, incremented atomically."""
     statement = dialect_insert(session)(DocumentCounter).values(kind=kind, last_value=1)
     statement = statement.on_conflict_do_update(
         index_elements=[DocumentCounter.kind],
         set_={"last_value": DocumentCounter.last_value + 1},
     ).returning(DocumentCounter.last_value)
-    value = (await session.execute(statement)).scalar_one()
-    return f"{PREFIXES[kind]}{value:06d}"
+    return int((await session.execute(statement)).scalar_one())
 
 
 async def record(

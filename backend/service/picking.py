@@ -1,17 +1,14 @@
-"""Picking reserved stock in walking order, short picks, and shipping to the customer."""
+"""Picking reserved stock in walking order, and short picks."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.db.models import (
     Command,
     Item,
-    Location,
     Lot,
     Reservation,
     SalesOrder,
@@ -19,17 +16,15 @@ from backend.db.models import (
     StockMove,
     Task,
     TaskLine,
-    utcnow,
 )
 from backend.domain.actor import Actor
-from backend.domain.commands import PickItem, ShipOrder
+from backend.domain.commands import PickItem
 from backend.domain.errors import (
     Conflict,
     InvalidRequest,
     LotExpired,
     NotFound,
 )
-from backend.domain.moves import MoveLine
 from backend.domain.vocabulary import ACTIVE_TASK_STATUSES
 from backend.service import documents, sales, tasks
 from backend.service.applied import Applied
@@ -37,7 +32,6 @@ from backend.service.confirm import confirm_scans
 from backend.service.ledger import post_moves
 from backend.service.receiving import location_for
 from backend.service.tracking import check_serial_count, unit_lines
-from backend.service.warehouses import virtual_location
 
 
 async def pick_item(
@@ -148,85 +142,6 @@ async def pick_item(
             "short": shortage,
             "line_status": line.status,
             "task_status": task.status,
-        },
-        moves,
-    )
-
-
-async def ship_order(
-    session: AsyncSession, command: ShipOrder, actor: Actor, row: Command
-) -> Applied:
-    """Post what was picked for the order and not yet shipped from where the picks put it
-    to the customer; the order is shipped once every line is, else it stays open."""
-    order = await sales.order_in_scope(session, actor, command.order_id)
-    if order.status in ("cancelled", "shipped", "draft"):
-        raise Conflict(f"order {order.number} is {order.status}", status=order.status)
-    held: dict[tuple[int, int | None, int | None, int], int] = defaultdict(int)
-    for document_type, sign, column in (
-        ("pick", 1, StockMove.to_location_id),
-        ("shipment", -1, StockMove.from_location_id),
-    ):
-        rows = await session.execute(
-            select(
-                StockMove.item_id,
-                StockMove.lot_id,
-                StockMove.serial_id,
-                column,
-                func.sum(StockMove.quantity),
-            )
-            .where(StockMove.document_type == document_type, StockMove.document_ref == order.number)
-            .group_by(StockMove.item_id, StockMove.lot_id, StockMove.serial_id, column)
-        )
-        for item_id, lot_id, serial_id, location_id, quantity in rows.all():
-            # PostgreSQL sums BIGINT into NUMERIC: back to int for the ledger and JSON.
-            held[(item_id, lot_id, serial_id, location_id)] += sign * int(quantity)
-    customer = await virtual_location(session, order.warehouse_id, "customer")
-    move_lines = [
-        MoveLine(item_id, quantity, location_id, customer.id, lot_id, serial_id, "shipment")
-        for (item_id, lot_id, serial_id, location_id), quantity in sorted(
-            held.items(), key=lambda kv: tuple(v or 0 for v in kv[0])
-        )
-        if quantity > 0
-    ]
-    if not move_lines:
-        raise Conflict(f"nothing picked for {order.number} is waiting to ship")
-    moves = await post_moves(
-        session,
-        move_lines,
-        command_id=row.id,
-        user_id=actor.id,
-        occurred_at=command.occurred_at,
-        document_type="shipment",
-        document_ref=order.number,
-    )
-    lines = await sales.lines_of(session, order.id)
-    shipped_now: dict[int, int] = defaultdict(int)
-    for move in move_lines:
-        shipped_now[move.item_id] += move.quantity
-    for line in lines:
-        take = min(shipped_now[line.item_id], line.picked_quantity - line.shipped_quantity)
-        line.shipped_quantity += take
-        shipped_now[line.item_id] -= take
-    if all(line.shipped_quantity >= line.quantity for line in lines):
-        order.status = "shipped"
-        order.completed_at = utcnow()
-    await documents.record(
-        session,
-        "sales_order",
-        order.id,
-        "shipped",
-        actor.id,
-        command_id=row.id,
-        units=sum(m.quantity for m in move_lines),
-    )
-    return Applied(
-        {
-            "order": order.number,
-            "order_status": order.status,
-            "units": sum(m.quantity for m in move_lines),
-            "location": (
-                await session.get(Location, move_lines[0].from_location_id) or customer
-            ).code,
         },
         moves,
     )

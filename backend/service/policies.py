@@ -56,3 +56,24 @@ async def set_scan_rules(session: AsyncSession, rules: dict[str, dict[str, str]]
     else:
         row.value = rules
     await session.flush()
+
+
+GS1_IDENTITY = "gs1"
+
+
+async def gs1_identity(session: AsyncSession) -> dict[str, str] | None:
+    """The company's GS1 prefix and SSCC extension digit, once an admin has set them."""
+    row = await session.get(Setting, GS1_IDENTITY)
+    return dict(row.value) if row else None
+
+
+async def set_gs1_identity(
+    session: AsyncSession, company_prefix: str, extension_digit: str
+) -> None:
+    value = {"company_prefix": company_prefix, "extension_digit": extension_digit}
+    row = await session.get(Setting, GS1_IDENTITY)
+    if row is None:
+        session.add(Setting(key=GS1_IDENTITY, value=value))
+    else:
+        row.value = value
+    await session.flush()

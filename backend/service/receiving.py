@@ -14,6 +14,7 @@ from backend.db.models import (
     Location,
     PurchaseOrderLine,
     Quant,
+    Receipt,
     Supplier,
     Task,
     TaskLine,
@@ -168,6 +169,20 @@ async def receive_goods(
         document_type="receipt",
         document_ref=order.number,
     )
+    receipt = Receipt(
+        number=await documents.next_number(session, "receipt"),
+        warehouse_id=order.warehouse_id,
+        order_id=order.id,
+        order_line_id=line.id,
+        item_id=item.id,
+        lot_id=lot_id,
+        quantity=command.quantity,
+        damaged_quantity=command.damaged_quantity,
+        dock_location_id=dock.id,
+        command_id=row.id,
+        created_by=actor.id,
+    )
+    session.add(receipt)
     line.received_quantity += command.quantity
     line.damaged_quantity += command.damaged_quantity
     purchasing.refresh_status(order, await purchasing.lines_of(session, order.id))
@@ -178,6 +193,7 @@ async def receive_goods(
         "received",
         actor.id,
         command_id=row.id,
+        receipt=receipt.number,
         line=line.line_no,
         quantity=command.quantity,
         damaged=command.damaged_quantity,
@@ -185,6 +201,7 @@ async def receive_goods(
     )
     await _progress_receive_task(session, order.id, line.id, command.quantity, actor, row.id)
     result = {
+        "receipt": receipt.number,
         "order": order.number,
         "order_status": order.status,
         "line": line.line_no,
@@ -208,6 +225,7 @@ async def receive_goods(
                     lot_id=lot_id,
                     from_location_id=dock.id,
                     to_location_id=suggestion.id if suggestion else None,
+                    document_ref=order.number,
                 )
             ],
             note=f"Put away {item.sku} from {order.number}",

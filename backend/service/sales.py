@@ -181,6 +181,7 @@ async def allocate(session: AsyncSession, actor: Actor, order_id: int) -> SalesO
                     from_location_id=quant.location_id,
                     to_location_id=shipping,
                     source_line_id=reservation.id,
+                    document_ref=order.number,
                 )
             )
             line.reserved_quantity += taken
@@ -264,6 +265,7 @@ async def cancel(session: AsyncSession, actor: Actor, order_id: int, reason: str
         .all()
     ):
         await tasks.cancel(session, actor, task_id, f"order {order.number} cancelled")
+    await tasks.cancel_lines_of(session, actor, order.number, f"order {order.number} cancelled")
     order.status = "cancelled"
     order.completed_at = utcnow()
     await documents.record(session, "sales_order", order.id, "cancelled", actor.id, reason=reason)

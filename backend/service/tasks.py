@@ -28,6 +28,7 @@ class LinePlan:
     from_location_id: int | None = None
     to_location_id: int | None = None
     source_line_id: int | None = None
+    document_ref: str | None = None
 
 
 async def create_task(
@@ -72,6 +73,7 @@ async def create_task(
             from_location_id=p.from_location_id,
             to_location_id=p.to_location_id,
             source_line_id=p.source_line_id,
+            document_ref=p.document_ref,
         )
         for seq, p in enumerate(lines, start=1)
     )
@@ -135,6 +137,43 @@ async def cancel(session: AsyncSession, actor: Actor, task_id: int, reason: str)
     )
     await documents.record(session, "task", task.id, "cancelled", actor.id, reason=reason)
     return task
+
+
+async def cancel_lines_of(
+    session: AsyncSession, actor: Actor, document_ref: str, reason: str
+) -> None:
+    """Cancel the open lines serving one document in tasks that serve several (a batch
+    pick); a task left with nothing open is closed."""
+    lines = (
+        (
+            await session.execute(
+                select(TaskLine)
+                .join(Task, Task.id == TaskLine.task_id)
+                .where(
+                    TaskLine.document_ref == document_ref,
+                    TaskLine.status == "open",
+                    Task.status.in_(ACTIVE_TASK_STATUSES),
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
+    for line in lines:
+        line.status = "cancelled"
+    await session.flush()
+    for task_id in {line.task_id for line in lines}:
+        task = await session.get(Task, task_id)
+        assert task is not None
+        statuses = set(
+            (await session.execute(select(TaskLine.status).where(TaskLine.task_id == task_id)))
+            .scalars()
+            .all()
+        )
+        await documents.record(session, "task", task.id, "lines_cancelled", actor.id, reason=reason)
+        if "open" not in statuses:
+            task.status = "done" if statuses & {"done", "short"} else "cancelled"
+            task.completed_at = utcnow()
 
 
 async def claim_task(

@@ -224,6 +224,7 @@ def task_out(task: Task, lines: list[Any]) -> TaskOut:
                 to_location_id=line.to_location_id,
                 to_location=dest,
                 status=line.status,
+                document_ref=line.document_ref,
             )
             for line, sku, name, lot_number, source, dest in lines
         ],

@@ -20,11 +20,12 @@ from backend.api.schemas import (
     PurchaseOrderCreate,
     PurchaseOrderOut,
     Reason,
+    ReceiptOut,
     SupplierCreate,
     SupplierOut,
     SupplierUpdate,
 )
-from backend.db.models import PurchaseOrder, Supplier
+from backend.db.models import Item, Location, Lot, PurchaseOrder, Receipt, Supplier
 from backend.domain.commands import ReceiveGoods
 from backend.domain.errors import Conflict
 from backend.service import policies, purchasing, queries, receiving
@@ -201,19 +202,77 @@ class PurchaseOrderController(Controller):
         return await _view(db, order)
 
 
-@post(
-    "/api/receipts",
-    tags=["purchasing"],
-    summary="Receive goods of a purchase-order line (a command, idempotent by event_id)",
-    description="Good units go to the receiving dock, damaged ones to quarantine, and a "
-    "putaway task with a suggested bin is created. Over-receipt beyond the supplier's "
-    "tolerance is rejected with code over_receipt; an order not yet approved with "
-    "po_not_receivable.",
-)
-async def receive(
-    state: State, sessions: Sessions, actor: CurrentActor, data: JSONBody[ReceiveGoods]
-) -> Response[Any]:
-    return await apply_and_answer(state, sessions, data, actor)
+class ReceiptController(Controller):
+    path = "/api/receipts"
+    tags = ["purchasing"]
+
+    @post(
+        "/",
+        summary="Receive goods of a purchase-order line (a command, idempotent by event_id)",
+        description="Good units go to the receiving dock, damaged ones to quarantine, a "
+        "numbered goods receipt is recorded, and a putaway task with a suggested bin is "
+        "created. Over-receipt beyond the supplier's tolerance is rejected with code "
+        "over_receipt; an order not yet approved with po_not_receivable.",
+    )
+    async def receive(
+        self, state: State, sessions: Sessions, actor: CurrentActor, data: JSONBody[ReceiveGoods]
+    ) -> Response[Any]:
+        return await apply_and_answer(state, sessions, data, actor)
+
+    @get(
+        "/",
+        guards=[requires_supervisor],
+        summary="Goods receipts of the supervisor's warehouses, newest first",
+    )
+    async def list_receipts(
+        self,
+        db: Db,
+        actor: CurrentActor,
+        limit: Limit = 50,
+        offset: Offset = 0,
+        order_id: FromQuery[int | None] = None,
+        item_id: FromQuery[int | None] = None,
+        warehouse_id: FromQuery[int | None] = None,
+    ) -> Page[ReceiptOut]:
+        query = (
+            select(Receipt, PurchaseOrder.number, Item.sku, Lot.lot_number, Location.code)
+            .join(PurchaseOrder, PurchaseOrder.id == Receipt.order_id)
+            .join(Item, Item.id == Receipt.item_id)
+            .join(Location, Location.id == Receipt.dock_location_id)
+            .outerjoin(Lot, Lot.id == Receipt.lot_id)
+            .order_by(Receipt.id.desc())
+        )
+        query = queries.scoped(query, Receipt.warehouse_id, actor)
+        query = queries.matching(
+            query,
+            (Receipt.order_id, order_id),
+            (Receipt.item_id, item_id),
+            (Receipt.warehouse_id, warehouse_id),
+        )
+        rows = (await db.execute(query.limit(limit).offset(offset))).all()
+        return Page(
+            items=[
+                ReceiptOut(
+                    id=r.id,
+                    number=r.number,
+                    order_id=r.order_id,
+                    order_number=order_number,
+                    warehouse_id=r.warehouse_id,
+                    item_id=r.item_id,
+                    sku=sku,
+                    lot_number=lot_number,
+                    quantity=r.quantity,
+                    damaged_quantity=r.damaged_quantity,
+                    dock_location=dock,
+                    created_by=r.created_by,
+                    created_at=r.created_at,
+                )
+                for r, order_number, sku, lot_number, dock in rows
+            ],
+            total=await queries.count_rows(db, query),
+            limit=limit,
+            offset=offset,
+        )
 
 
 @get(

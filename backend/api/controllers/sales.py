@@ -26,7 +26,7 @@ from backend.service.catalog import apply_changes, get_or_404
 
 
 def _customer_out(c: Customer) -> CustomerOut:
-    return CustomerOut(id=c.id, code=c.code, name=c.name, active=c.active)
+    return CustomerOut(id=c.id, code=c.code, name=c.name, active=c.active, address=c.address)
 
 
 class CustomerController(Controller):
@@ -43,7 +43,7 @@ class CustomerController(Controller):
         async with db.begin():
             if (await db.execute(select(Customer.id).where(Customer.code == data.code))).first():
                 raise Conflict(f"customer {data.code} already exists", code=data.code)
-            customer = Customer(code=data.code, name=data.name)
+            customer = Customer(code=data.code, name=data.name, address=data.address)
             db.add(customer)
         return _customer_out(customer)
 

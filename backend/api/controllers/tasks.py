@@ -9,13 +9,13 @@ from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy import select
 
-from backend.api.controllers.convert import task_out
+from backend.api.controllers.convert import event_out, task_out
 from backend.api.controllers.operations import apply_and_answer
 from backend.api.deps import CurrentActor, Db, Limit, Offset, Sessions
 from backend.api.guards import requires_supervisor
-from backend.api.schemas import Assignment, Page, Reason, TaskCreate, TaskOut
+from backend.api.schemas import Assignment, DocumentEventOut, Page, Reason, TaskCreate, TaskOut
 from backend.db.models import Task
-from backend.domain.commands import ClaimTask, PickItem, PutAway, ShipOrder
+from backend.domain.commands import ClaimTask, PickItem, PutAway
 from backend.service import queries, tasks
 
 
@@ -69,6 +69,16 @@ class TaskController(Controller):
     @get("/{task_id:int}", summary="A task with its lines in walking order")
     async def get_task(self, db: Db, actor: CurrentActor, task_id: FromPath[int]) -> TaskOut:
         return (await _views(db, [await tasks.task_in_scope(db, actor, task_id)]))[0]
+
+    @get(
+        "/{task_id:int}/history",
+        summary="Who did what on a task and when: created, assigned, claimed, each line",
+    )
+    async def task_history(
+        self, db: Db, actor: CurrentActor, task_id: FromPath[int]
+    ) -> list[DocumentEventOut]:
+        task = await tasks.task_in_scope(db, actor, task_id)
+        return [event_out(h) for h in await queries.history(db, "task", task.id)]
 
     @post("/", guards=[requires_supervisor], summary="Create a task, optionally assigned")
     async def create(self, db: Db, actor: CurrentActor, data: JSONBody[TaskCreate]) -> TaskOut:
@@ -153,16 +163,5 @@ async def put_away(
 )
 async def pick(
     state: State, sessions: Sessions, actor: CurrentActor, data: JSONBody[PickItem]
-) -> Response[Any]:
-    return await apply_and_answer(state, sessions, data, actor)
-
-
-@post(
-    "/api/shipments",
-    tags=["tasks"],
-    summary="Ship what was picked for a sales order (a command, idempotent by event_id)",
-)
-async def ship(
-    state: State, sessions: Sessions, actor: CurrentActor, data: JSONBody[ShipOrder]
 ) -> Response[Any]:
     return await apply_and_answer(state, sessions, data, actor)
