@@ -29,6 +29,10 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from backend.domain.vocabulary import (
     ABC,
+    ADJUSTMENT_REQUEST_STATUSES,
+    COUNT_ENTRY_STATUSES,
+    COUNT_LINE_STATUSES,
+    COUNT_STATUSES,
     LOCATION_KINDS,
     PACKAGE_STATUSES,
     PO_STATUSES,
@@ -38,6 +42,7 @@ from backend.domain.vocabulary import (
     TASK_STATUSES,
     TASK_TYPES,
     TRACKING,
+    TRANSFER_STATUSES,
     is_virtual,
 )
 
@@ -566,3 +571,130 @@ class PackageLine(Base):
     lot_id: Mapped[int | None] = mapped_column(ForeignKey("lots.id"))
     serial_id: Mapped[int | None] = mapped_column(ForeignKey("serials.id"))
     quantity: Mapped[int] = mapped_column(BigIntIdentity)
+
+
+class Count(Base):
+    """A cycle count: the bins (and items) to count, their variances and the accuracy."""
+
+    __tablename__ = "counts"
+    __table_args__ = (CheckConstraint(_in("status", COUNT_STATUSES), name="status"),)
+    id: Mapped[int] = mapped_column(BigIntIdentity, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="counting")
+    blind: Mapped[bool] = mapped_column(Boolean, default=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[dt.datetime | None]
+    # Inventory record accuracy: lines whose count matched the book, of lines counted.
+    lines_counted: Mapped[int] = mapped_column(Integer, default=0)
+    lines_accurate: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CountLine(Base):
+    """One bin to count (only one item of it when `item_id` is set), in one round; a
+    recount is a new line of round 2 that the first counter may not take."""
+
+    __tablename__ = "count_lines"
+    __table_args__ = (CheckConstraint(_in("status", COUNT_LINE_STATUSES), name="status"),)
+    id: Mapped[int] = mapped_column(BigIntIdentity, primary_key=True)
+    count_id: Mapped[int] = mapped_column(ForeignKey("counts.id"), index=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    recount_of_id: Mapped[int | None] = mapped_column(ForeignKey("count_lines.id"))
+    excluded_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    counted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    counted_at: Mapped[dt.datetime | None]
+    command_id: Mapped[int | None] = mapped_column(ForeignKey("commands.id"))
+
+
+class CountEntry(Base):
+    """What was counted of one item and lot in a bin, against the book as of the count."""
+
+    __tablename__ = "count_entries"
+    __table_args__ = (
+        CheckConstraint("quantity >= 0 AND book_quantity >= 0", name="quantity"),
+        CheckConstraint(_in("status", COUNT_ENTRY_STATUSES), name="status"),
+    )
+    id: Mapped[int] = mapped_column(BigIntIdentity, primary_key=True)
+    count_line_id: Mapped[int] = mapped_column(ForeignKey("count_lines.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("lots.id"))
+    quantity: Mapped[int] = mapped_column(BigIntIdentity)
+    book_quantity: Mapped[int] = mapped_column(BigIntIdentity)
+    variance: Mapped[int] = mapped_column(BigIntIdentity)
+    variance_value: Mapped[Decimal] = mapped_column(Numeric(16, 4), default=Decimal("0"))
+    status: Mapped[str] = mapped_column(String(16))
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime | None]
+    decision_note: Mapped[str | None] = mapped_column(Text)
+
+
+class AdjustmentRequest(Base):
+    """An adjustment above what its author may post alone, waiting for approval."""
+
+    __tablename__ = "adjustment_requests"
+    __table_args__ = (
+        CheckConstraint(_in("status", ADJUSTMENT_REQUEST_STATUSES), name="status"),
+        Index("ix_adjustment_requests_warehouse_status", "warehouse_id", "status"),
+    )
+    id: Mapped[int] = mapped_column(BigIntIdentity, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"))
+    command_id: Mapped[int] = mapped_column(ForeignKey("commands.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    quantity: Mapped[int] = mapped_column(BigIntIdentity)
+    reason: Mapped[str] = mapped_column(String(16))
+    value: Mapped[Decimal] = mapped_column(Numeric(16, 4))
+    required_role: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    requested_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime | None]
+    decision_note: Mapped[str | None] = mapped_column(Text)
+
+
+class Transfer(Base):
+    """Stock sent from one warehouse to another through a virtual in-transit location."""
+
+    __tablename__ = "transfers"
+    __table_args__ = (CheckConstraint(_in("status", TRANSFER_STATUSES), name="status"),)
+    id: Mapped[int] = mapped_column(BigIntIdentity, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    from_warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"), index=True)
+    to_warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"), index=True)
+    status: Mapped[str] = mapped_column(String(24), default="open")
+    note: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    completed_at: Mapped[dt.datetime | None]
+
+
+class TransferLine(Base):
+    __tablename__ = "transfer_lines"
+    __table_args__ = (
+        UniqueConstraint("transfer_id", "line_no"),
+        CheckConstraint("quantity > 0", name="quantity"),
+        CheckConstraint(
+            "shipped_quantity >= 0 AND received_quantity >= 0 AND written_off_quantity >= 0",
+            name="progress",
+        ),
+    )
+    id: Mapped[int] = mapped_column(BigIntIdentity, primary_key=True)
+    transfer_id: Mapped[int] = mapped_column(ForeignKey("transfers.id"), index=True)
+    line_no: Mapped[int] = mapped_column(Integer)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("lots.id"))
+    from_location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"))
+    quantity: Mapped[int] = mapped_column(BigIntIdentity)
+    shipped_quantity: Mapped[int] = mapped_column(BigIntIdentity, default=0)
+    received_quantity: Mapped[int] = mapped_column(BigIntIdentity, default=0)
+    written_off_quantity: Mapped[int] = mapped_column(BigIntIdentity, default=0)

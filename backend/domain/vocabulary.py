@@ -71,3 +71,11 @@ SO_STATUSES = (
 
 # Packed, then closed (sealed and labelled), then shipped with the rest of the shipment.
 PACKAGE_STATUSES = ("open", "closed", "shipped")
+
+# A count is counted, then reviewed (variances await a decision), then closed.
+COUNT_STATUSES = ("counting", "review", "closed", "cancelled")
+COUNT_LINE_STATUSES = ("open", "counted", "recount", "cancelled")
+# accepted: matched the book; pending: awaits a decision; recount: superseded by a recount.
+COUNT_ENTRY_STATUSES = ("accepted", "pending", "recount", "approved", "rejected")
+ADJUSTMENT_REQUEST_STATUSES = ("pending", "approved", "rejected")
+TRANSFER_STATUSES = ("open", "in_transit", "partially_received", "received", "closed", "cancelled")
