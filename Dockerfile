@@ -7,10 +7,11 @@ COPY backend backend
 COPY scanner scanner
 RUN pip wheel --no-cache-dir --wheel-dir /wheels --constraint constraints.txt .
 
-# Run stage: the wheels, the PWA's static files and libzbar0 for the barcode decoder.
+# Run stage: the wheels, the PWA's static files, libzbar0 for the barcode decoder and a
+# Chinese font for PDF labels.
 FROM python:3.11-slim
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libzbar0 \
+    && apt-get install -y --no-install-recommends libzbar0 fonts-dejavu-core fonts-wqy-microhei \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --create-home --uid 10001 stockhand
 WORKDIR /app

@@ -6,8 +6,9 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip
 # Exact versions that CI tested; `make lock` refreshes them.
 CONSTRAINTS := constraints.txt
-# Debian packages the app needs at run time, installed when missing and running as root.
-APT_PACKAGES := libzbar0
+# Debian packages the app needs at run time, installed when missing and running as root;
+# fonts: DejaVu for Latin text on PDF labels, WenQuanYi Micro Hei for Chinese names.
+APT_PACKAGES := libzbar0 fonts-dejavu-core fonts-wqy-microhei
 HOST ?= 127.0.0.1
 PORT ?= 8000
 

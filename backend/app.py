@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from litestar import Litestar
+from litestar.config.compression import CompressionConfig
 from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
@@ -16,6 +17,15 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from backend import __version__
 from backend.api.auth import AuthController, build_jwt_auth
+from backend.api.controllers.adjustments import (
+    AdjustmentRequestController,
+    decide_adjustment,
+    get_adjustment_limits,
+    set_adjustment_limits,
+)
+from backend.api.controllers.counts import CountController, get_count_policy, set_count_policy
+from backend.api.controllers.expiry import near_expiry
+from backend.api.controllers.labels import LabelController
 from backend.api.controllers.ledger import verify
 from backend.api.controllers.masterdata import (
     ItemController,
@@ -45,8 +55,10 @@ from backend.api.controllers.settings import (
     set_scan_rules,
 )
 from backend.api.controllers.stock import StockController
+from backend.api.controllers.sync import get_snapshot
 from backend.api.controllers.system import health
 from backend.api.controllers.tasks import TaskController, claim, pick, put_away
+from backend.api.controllers.transfers import TransferController
 from backend.api.controllers.users import UserController
 from backend.api.deps import provide_actor, provide_db, provide_sessions, provide_settings
 from backend.api.errors import EXCEPTION_HANDLERS
@@ -83,6 +95,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         LocationController,
         ItemController,
         LotController,
+        LabelController,
         resolve_code,
         decode_image,
         StockController,
@@ -106,6 +119,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
         PackageController,
         ShipmentController,
         create_pick_batch,
+        get_snapshot,
+        AdjustmentRequestController,
+        decide_adjustment,
+        get_adjustment_limits,
+        set_adjustment_limits,
+        TransferController,
+        near_expiry,
+        CountController,
+        get_count_policy,
+        set_count_policy,
     ]
     static = Path(os.environ.get("STOCKHAND_STATIC_DIR", ROOT / "pwa" / "static"))
     if static.is_dir():
@@ -132,6 +155,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_app_init=[jwt_auth.on_app_init],
         exception_handlers=EXCEPTION_HANDLERS,
         plugins=[structlog_plugin()],
+        # Snapshots for tens of thousands of items shrink several-fold; small answers stay as-is.
+        compression_config=CompressionConfig(backend="gzip", minimum_size=2048),
         openapi_config=OpenAPIConfig(
             title="Stockhand",
             version=__version__,

@@ -106,7 +106,8 @@ async def test_role_and_scope_come_from_the_database_not_the_token(client, world
     assert response.status_code == 200, response.text
     body = {**supervisor.envelope(), "item_id": world.items["PLAIN"],
             "location_id": world.loc("A-01"), "quantity": 1, "reason": "found"}
-    assert_error(await supervisor.post("/api/adjustments", body), 403, "forbidden")
+    assert_error(await supervisor.post("/api/adjustments", body), 403, "warehouse_out_of_scope")
+    assert_error(await supervisor.get("/api/adjustment-requests"), 403, "forbidden")
     warehouses = await supervisor.get("/api/warehouses")
     assert [w["code"] for w in warehouses.json()] == ["W2"]
 
@@ -170,9 +171,10 @@ async def test_token_for_a_user_that_does_not_exist_is_refused(client, world, se
 async def test_worker_is_refused_supervisor_and_admin_endpoints(world, worker: Api):
     w1 = world.warehouses["W1"]
     attempts = [
-        worker.post("/api/adjustments", {
-            **worker.envelope(), "item_id": world.items["PLAIN"],
-            "location_id": world.loc("A-01"), "quantity": 5, "reason": "found"}),
+        worker.get("/api/adjustment-requests"),
+        worker.post("/api/transfers", {
+            "from_warehouse_id": w1, "to_warehouse_id": world.warehouses["W2"],
+            "lines": [{"item_id": world.items["PLAIN"], "quantity": 1}]}),
         worker.post("/api/locations", {"warehouse_id": w1, "code": "A-99", "kind": "bin"}),
         worker.post("/api/items", {"sku": "NEW", "name": "New thing"}),
         worker.get("/api/ledger/verify"),

@@ -383,8 +383,8 @@ async def test_invalid_moves_are_rejected(sessions, world, src, dst):
 async def test_worker_may_not_adjust_nor_leave_their_warehouse(sessions, world):
     worker = world.actors["worker"]
     before_quants = await quant_rows(sessions)
-    outcome = await apply_command(sessions, adjust(world, "PLAIN", "A-01", -1, "loss"), worker)
-    assert (outcome.status, outcome.code) == ("rejected", "forbidden")
+    outcome = await apply_command(sessions, adjust(world, "PLAIN", "B-01", -1, "loss"), worker)
+    assert (outcome.status, outcome.code) == ("rejected", "warehouse_out_of_scope")
     outcome = await apply_command(sessions, move(world, "PLAIN", "B-01", "B-02", 1), worker)
     assert (outcome.status, outcome.code) == ("rejected", "warehouse_out_of_scope")
     assert await quant_rows(sessions) == before_quants

@@ -105,18 +105,18 @@ async def test_batch_mixing_new_and_already_applied_events(world, supervisor: Ap
     assert await stock(supervisor) == {"A-01": 6, "A-04": 3, "A-05": 1}
 
 
-async def test_workers_adjustment_in_a_batch_is_rejected_alone(world, worker: Api):
+async def test_workers_out_of_scope_adjustment_in_a_batch_is_rejected_alone(world, worker: Api):
     events = [move(worker, world, "A-01", "A-04", 2),
-              adjust(worker, world, "A-01", -5, "damage"),
+              adjust(worker, world, "B-01", -5, "damage"),
               move(worker, world, "A-02", "A-03", 2, sku="LOTTED", lot_number="L1")]
     outcomes = await sync(worker, events)
     assert [o["status"] for o in outcomes] == ["applied", "rejected", "applied"]
-    assert outcomes[1]["code"] == "forbidden"
+    assert outcomes[1]["code"] == "warehouse_out_of_scope"
     assert outcomes[1]["message"]
     assert await stock(worker) == {"A-01": 8, "A-04": 2}
     assert await stock(worker, "LOTTED") == {"A-02": 18, "A-03": 2}
     trace = (await worker.get(f"/api/commands/{events[1]['event_id']}")).json()
-    assert (trace["status"], trace["outcome"]["code"]) == ("rejected", "forbidden")
+    assert (trace["status"], trace["outcome"]["code"]) == ("rejected", "warehouse_out_of_scope")
     scrap = await worker.get("/api/moves", params={"document_type": "adjustment"})
     assert scrap.json()["total"] == 0
 

@@ -142,7 +142,7 @@ async def test_a_lower_id_committing_late_is_sealed_in_the_next_block(
     first. The held move (lower id) must be sealed in the next block and the chain verify."""
     assert await seal_pending(sessions) == 6
     held, release = asyncio.Event(), asyncio.Event()
-    run = commands._run
+    run = commands.run_handler
 
     async def run_and_hold(session, command, actor, row):  # type: ignore[no-untyped-def]
         result = await run(session, command, actor, row)
@@ -151,7 +151,7 @@ async def test_a_lower_id_committing_late_is_sealed_in_the_next_block(
             await release.wait()
         return result
 
-    monkeypatch.setattr(commands, "_run", run_and_hold)
+    monkeypatch.setattr(commands, "run_handler", run_and_hold)
     slow = asyncio.create_task(apply_command(
         sessions, plain_move(world, "A-01", "A-04", 2, device="slow-device"),
         world.actors["supervisor"]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from decimal import Decimal
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
@@ -12,13 +13,19 @@ from msgspec import UNSET, UnsetType
 from backend.domain.commands import (
     AdjustStock,
     ClaimTask,
+    CloseTransfer,
+    DecideAdjustment,
+    DecideCount,
     MoveStock,
     PackItems,
     PickItem,
     PostOpeningBalance,
     PutAway,
     ReceiveGoods,
+    ReceiveTransfer,
+    RecordCount,
     ShipOrder,
+    ShipTransfer,
 )
 from backend.domain.vocabulary import AbcClass, LocationKind, Role, Tracking
 
@@ -357,6 +364,12 @@ SyncEvent = (
     | PickItem
     | PackItems
     | ShipOrder
+    | DecideAdjustment
+    | ShipTransfer
+    | ReceiveTransfer
+    | CloseTransfer
+    | RecordCount
+    | DecideCount
 )
 
 
@@ -688,3 +701,305 @@ class Gs1Identity(Input):
 
     company_prefix: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{7,10}$")]
     extension_digit: Annotated[str, msgspec.Meta(pattern=r"^[0-9]$")] = "0"
+
+
+# --- offline snapshot -------------------------------------------------------------------------
+
+
+class Table(Output):
+    columns: list[str]
+    rows: list[list[Any]]
+
+
+class BarcodeTable(Table):
+    replaces_items: bool
+
+
+class Snapshot(Output):
+    cursor: str
+    full: bool
+    taken_at: str
+    warehouses: Table
+    items: Table
+    barcodes: BarcodeTable
+    locations: Table
+    lots: Table
+    tasks: list[TaskOut]
+
+
+# --- adjustments, transfers and expiry --------------------------------------------------------
+
+
+class AdjustmentRequestOut(Output):
+    id: int
+    number: str
+    event_id: str
+    warehouse_id: int
+    item_id: int
+    sku: str
+    location_id: int
+    location_code: str
+    lot_number: str | None
+    serials: list[str]
+    quantity: int
+    reason: str
+    comment: str | None
+    value: Decimal
+    required_role: str
+    status: str
+    requested_by: int
+    requested_by_username: str
+    created_at: dt.datetime
+    decided_by: int | None
+    decided_at: dt.datetime | None
+    decision_note: str | None
+    history: list[DocumentEventOut] = msgspec.field(default_factory=list)
+
+
+class TransferLineIn(Input):
+    item_id: Id
+    quantity: Annotated[int, msgspec.Meta(gt=0, le=1_000_000_000)]
+    lot_number: Code | None = None
+    from_location_id: Id | None = None
+
+
+class TransferCreate(Input):
+    from_warehouse_id: Id
+    to_warehouse_id: Id
+    lines: Annotated[list[TransferLineIn], msgspec.Meta(min_length=1, max_length=1000)]
+    note: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+
+
+class TransferClose(Input):
+    """The reason is required. The envelope is optional: send one to make a retry idempotent;
+    without it the server makes one (a second close is then refused as a conflict)."""
+
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+    event_id: uuid.UUID | None = None
+    device_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
+    occurred_at: dt.datetime | None = None
+
+
+class TransferLineOut(Output):
+    id: int
+    line_no: int
+    item_id: int
+    sku: str
+    lot_number: str | None
+    from_location_id: int | None
+    from_location: str | None
+    quantity: int
+    shipped_quantity: int
+    received_quantity: int
+    damaged_quantity: int
+    written_off_quantity: int
+    in_transit: int
+    discrepancy: int
+    remaining_to_ship: int
+
+
+class TransferOut(Output):
+    id: int
+    number: str
+    from_warehouse_id: int
+    from_warehouse: str
+    to_warehouse_id: int
+    to_warehouse: str
+    status: str
+    transit_location: str
+    note: str | None
+    created_by: int
+    created_at: dt.datetime
+    completed_at: dt.datetime | None
+    lines: list[TransferLineOut]
+    history: list[DocumentEventOut] = msgspec.field(default_factory=list)
+
+
+class NearExpiryPlace(Output):
+    location_id: int
+    location_code: str
+    on_hand: int
+    reserved: int
+
+
+class NearExpiryLot(Output):
+    item_id: int
+    sku: str
+    item_name: str
+    lot_id: int
+    lot_number: str
+    expiry_date: dt.date
+    days_left: int
+    expired: bool
+    on_hand: int
+    reserved: int
+    value: Decimal
+    locations: list[NearExpiryPlace]
+
+
+class NearExpiryReport(Output):
+    warehouse_id: int
+    days: int
+    as_of: dt.date
+    lots: list[NearExpiryLot]
+
+
+# --- cycle counts -----------------------------------------------------------------------------
+
+Priority = Annotated[int, msgspec.Meta(ge=-100, le=100)]
+Days = Annotated[int, msgspec.Meta(ge=1, le=3650)]
+
+
+class CountCreate(Input):
+    """Exactly one scope: `from_code` and `to_code` (bins whose code sorts between them),
+    `location_ids` (bins or docks), `item_ids` (every location holding or having held them) or
+    `abc_class` (its items where they are in stock)."""
+
+    warehouse_id: Id
+    from_code: Code | None = None
+    to_code: Code | None = None
+    location_ids: Annotated[list[Id], msgspec.Meta(max_length=5000)] = msgspec.field(
+        default_factory=list
+    )
+    item_ids: Annotated[list[Id], msgspec.Meta(max_length=1000)] = msgspec.field(
+        default_factory=list
+    )
+    abc_class: AbcClass | None = None
+    blind: bool = True
+    assignee_id: Id | None = None
+    priority: Priority = 0
+    due_at: dt.datetime | None = None
+    note: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+
+
+class CountEntryOut(Output):
+    id: int
+    item_id: int
+    sku: str
+    lot_number: str | None
+    quantity: int
+    book_quantity: int
+    variance: int
+    variance_value: Decimal
+    status: str
+    required_role: str | None
+    decided_by: int | None
+    decided_at: dt.datetime | None
+    decision_note: str | None
+
+
+class HeldOut(Output):
+    item_id: int
+    sku: str
+    lot_number: str | None
+    quantity: int
+
+
+class CountLineOut(Output):
+    """A line to count. `round`, `entries` and `expected` (what an open line holds on the
+    book now) are left out for a worker counting blind."""
+
+    id: int
+    seq: int
+    task_id: int
+    location_id: int
+    location_code: str
+    item_id: int | None
+    sku: str | None
+    status: str
+    counted_by: int | None
+    counted_at: dt.datetime | None
+    round: int | UnsetType = UNSET
+    recount_of_id: int | UnsetType | None = UNSET
+    excluded_user_id: int | UnsetType | None = UNSET
+    entries: list[CountEntryOut] | UnsetType = UNSET
+    expected: list[HeldOut] | UnsetType = UNSET
+
+
+class CountSummary(Output):
+    """Progress of a count; variance figures are left out for a worker counting blind."""
+
+    id: int
+    number: str
+    warehouse_id: int
+    status: str
+    blind: bool
+    note: str | None
+    created_by: int
+    created_at: dt.datetime
+    completed_at: dt.datetime | None
+    lines_total: int
+    lines_open: int
+    lines_counted: int
+    pending_variances: int | UnsetType = UNSET
+    pending_value: Decimal | UnsetType = UNSET
+    lines_accurate: int | UnsetType | None = UNSET
+    accuracy: Decimal | UnsetType | None = UNSET
+
+
+class CountOut(CountSummary):
+    lines: list[CountLineOut] = msgspec.field(default_factory=list)
+
+
+class CountAccuracyOut(Output):
+    count_id: int
+    number: str
+    warehouse_id: int
+    completed_at: dt.datetime | None
+    lines_counted: int
+    lines_accurate: int
+    accuracy: Decimal | None
+
+
+class AccuracyReport(Output):
+    """Inventory record accuracy in percent (two decimals) over the counts closed in
+    [since, until): lines whose count matched the book, of lines counted."""
+
+    warehouse_id: int | None
+    since: dt.datetime | None
+    until: dt.datetime | None
+    lines_counted: int
+    lines_accurate: int
+    accuracy: Decimal | None
+    counts: list[CountAccuracyOut]
+
+
+class PlaceOut(Output):
+    location_id: int
+    code: str
+
+
+class ScheduledItem(Output):
+    """An item due for counting; `due_at` and `days_overdue` are null when it was never
+    counted here."""
+
+    item_id: int
+    sku: str
+    name: str
+    abc_class: str
+    interval_days: int
+    last_counted_at: dt.datetime | None
+    due_at: dt.datetime | None
+    days_overdue: int | None
+    locations: list[PlaceOut]
+
+
+class CountIntervals(Input):
+    A: Days
+    B: Days
+    C: Days
+
+
+class CountPolicyBody(Input):
+    """A first count off by more than `recount_over_quantity` units or `recount_over_value`
+    is recounted by someone else; a variance worth more than `admin_over` needs an admin;
+    `interval_days` says how often each ABC class falls due."""
+
+    recount_over_quantity: Annotated[int, msgspec.Meta(ge=0, le=1_000_000_000)]
+    recount_over_value: Money
+    admin_over: Money
+    interval_days: CountIntervals
+
+    def __post_init__(self) -> None:
+        check_money(self.recount_over_value)
+        check_money(self.admin_over)

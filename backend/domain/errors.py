@@ -100,6 +100,30 @@ class LotExpired(DomainError):
     status_code = 409
 
 
+class DependencyRejected(Conflict):
+    """An event built on an earlier one that was rejected (or never arrived)."""
+
+    code = "dependency_rejected"
+
+
+class SelfApproval(Conflict):
+    """The four-eyes rule: whoever asked for an adjustment may not approve it."""
+
+    code = "self_approval"
+
+
+class OverShipment(Conflict):
+    """Shipping more of a transfer line than it asks for."""
+
+    code = "over_shipment"
+
+
+class RecountByOther(Conflict):
+    """A recount is made by someone other than the first counter, or it proves nothing."""
+
+    code = "recount_by_other"
+
+
 def _all_subclasses(cls: type[DomainError]) -> list[type[DomainError]]:
     return [cls, *(s for sub in cls.__subclasses__() for s in _all_subclasses(sub))]
 

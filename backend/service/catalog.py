@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.db.models import Base, Item, ItemBarcode, Location, Lot, Quant, Warehouse
+from backend.db.models import Base, Item, ItemBarcode, Location, Lot, Quant, Warehouse, utcnow
 from backend.domain.actor import Actor
 from backend.domain.errors import Conflict, InvalidRequest, NotFound
 from backend.domain.vocabulary import is_virtual
@@ -148,8 +148,10 @@ async def update_item(session: AsyncSession, item_id: int, changes: Mapping[str,
 
 
 async def add_barcode(session: AsyncSession, item_id: int, data: Mapping[str, Any]) -> ItemBarcode:
-    await get_or_404(session, Item, item_id, "item")
+    item = await get_or_404(session, Item, item_id, "item")
     await _code_is_free(session, data["code"])
+    # Handhelds fetch an item's barcodes again when the item changed since their last sync.
+    item.updated_at = utcnow()
     barcode = ItemBarcode(item_id=item_id, **data)
     session.add(barcode)
     await session.flush()

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Literal
 
 import msgspec
@@ -24,17 +25,34 @@ from backend.domain.actor import Actor
 from backend.domain.commands import (
     AdjustStock,
     ClaimTask,
+    CloseTransfer,
     CommandBase,
+    DecideAdjustment,
+    DecideCount,
     MoveStock,
     PackItems,
     PickItem,
     PostOpeningBalance,
     PutAway,
     ReceiveGoods,
+    ReceiveTransfer,
+    RecordCount,
     ShipOrder,
+    ShipTransfer,
 )
-from backend.domain.errors import DomainError, InvalidRequest
-from backend.service import packing, picking, receiving, shipping, stock_rules, tasks
+from backend.domain.errors import DependencyRejected, DomainError, InvalidRequest
+from backend.service import (
+    adjustments,
+    counting_decisions,
+    counting_record,
+    packing,
+    picking,
+    receiving,
+    shipping,
+    stock_rules,
+    tasks,
+    transfers,
+)
 from backend.service.applied import Applied
 from backend.service.sealing import moves_digest
 
@@ -65,6 +83,12 @@ HANDLERS: dict[type[CommandBase], Handler] = {
     PickItem: picking.pick_item,
     PackItems: packing.pack_items,
     ShipOrder: shipping.ship_order,
+    DecideAdjustment: adjustments.decide_adjustment,
+    ShipTransfer: transfers.ship_transfer,
+    ReceiveTransfer: transfers.receive_transfer,
+    CloseTransfer: transfers.close_transfer,
+    RecordCount: counting_record.record_count,
+    DecideCount: counting_decisions.decide_count,
 }
 
 # PostgreSQL reports these when two transactions lock rows in crossing orders; retrying the
@@ -96,7 +120,7 @@ async def apply_command(
     raise AssertionError("unreachable")
 
 
-def _is_unique_violation(error: IntegrityError) -> bool:
+def is_unique_violation(error: IntegrityError) -> bool:
     sqlstate = getattr(error.orig, "sqlstate", None)
     return sqlstate == "23505" or "UNIQUE constraint failed" in str(error.orig)
 
@@ -116,41 +140,42 @@ async def _apply_once(
     async with sessions() as session:
         try:
             async with session.begin():
-                first = await _find(session, command)
+                first = await find_command(session, command)
                 if first is not None:
-                    return _duplicate(first)
-                _check_envelope(command)
-                await _touch_device(session, command.device_id, actor.id)
-                row = _command_row(command, actor, "applied")
+                    return duplicate_outcome(first)
+                check_envelope(command)
+                await check_dependencies(session, command)
+                await touch_device(session, command.device_id, actor.id)
+                row = command_row(command, actor, "applied")
                 session.add(row)
                 await session.flush()
-                result, moves = await _run(session, command, actor, row)
+                result, moves = await run_handler(session, command, actor, row)
                 row.outcome = {"result": result}
                 row.moves_digest = moves_digest(moves) if moves else None
             return Outcome(
                 event_id=str(command.event_id), status="applied", type=kind, result=result
             )
         except DomainError as error:
-            return await _reject(sessions, command, actor, error)
+            return await record_rejection(sessions, command, actor, error)
         except IntegrityError as error:
             # The same event_id committed by a concurrent request between our look-up and
             # insert is a duplicate; any other unique row created meanwhile means try again.
-            first = await _find(session, command)
+            first = await find_command(session, command)
             if first is not None:
-                return _duplicate(first)
-            if _is_unique_violation(error):
+                return duplicate_outcome(first)
+            if is_unique_violation(error):
                 raise _RaceLost(error) from error
             raise
 
 
-async def _run(
+async def run_handler(
     session: AsyncSession, command: CommandBase, actor: Actor, row: Command
 ) -> tuple[dict[str, Any], list[Any]]:
     applied = await HANDLERS[type(command)](session, command, actor, row)
     return {**applied.result, "move_ids": [m.id for m in applied.moves]}, applied.moves
 
 
-def _check_envelope(command: CommandBase) -> None:
+def check_envelope(command: CommandBase) -> None:
     if command.occurred_at.tzinfo is None:
         raise InvalidRequest(
             "occurred_at needs a time zone offset", occurred_at=command.occurred_at.isoformat()
@@ -162,20 +187,48 @@ def _check_envelope(command: CommandBase) -> None:
         )
 
 
-async def _find(session: AsyncSession, command: CommandBase) -> Command | None:
+async def check_dependencies(
+    session: AsyncSession, command: CommandBase, known: Mapping[uuid.UUID, str] | None = None
+) -> None:
+    """Refuse an event whose named predecessors were rejected or never arrived: applying it
+    would act on a state the worker did not see (a pick on a task whose claim failed)."""
+    if not command.depends_on:
+        return
+    statuses = dict(known or {})
+    unknown = [e for e in command.depends_on if e not in statuses]
+    if unknown:
+        rows = await session.execute(
+            select(Command.event_id, Command.status).where(Command.event_id.in_(unknown))
+        )
+        statuses.update(dict(rows.tuples().all()))
+    for event_id in command.depends_on:
+        status = statuses.get(event_id)
+        if status is None:
+            raise DependencyRejected(
+                f"this event depends on {event_id}, which has not arrived: send it first",
+                depends_on=str(event_id),
+            )
+        if status == "rejected":
+            raise DependencyRejected(
+                f"this event depends on {event_id}, which was rejected",
+                depends_on=str(event_id),
+            )
+
+
+async def find_command(session: AsyncSession, command: CommandBase) -> Command | None:
     return (
         await session.execute(select(Command).where(Command.event_id == command.event_id))
     ).scalar_one_or_none()
 
 
-def _duplicate(first: Command) -> Outcome:
+def duplicate_outcome(first: Command) -> Outcome:
     original = {"status": first.status, **first.outcome}
     return Outcome(
         event_id=str(first.event_id), status="duplicate", type=first.type, first_outcome=original
     )
 
 
-def _command_row(command: CommandBase, actor: Actor, status: str) -> Command:
+def command_row(command: CommandBase, actor: Actor, status: str) -> Command:
     payload = msgspec.to_builtins(command)
     occurred_at = command.occurred_at
     if occurred_at.tzinfo is None:
@@ -193,7 +246,7 @@ def _command_row(command: CommandBase, actor: Actor, status: str) -> Command:
     )
 
 
-async def _touch_device(session: AsyncSession, device_id: str, user_id: int) -> None:
+async def touch_device(session: AsyncSession, device_id: str, user_id: int) -> None:
     """Record the device and who used it last; an upsert, as a device's first events may race."""
     now = utcnow()
     statement = dialect_insert(session)(Device).values(
@@ -206,7 +259,7 @@ async def _touch_device(session: AsyncSession, device_id: str, user_id: int) -> 
     )
 
 
-async def _reject(
+async def record_rejection(
     sessions: async_sessionmaker[AsyncSession],
     command: CommandBase,
     actor: Actor,
@@ -217,13 +270,13 @@ async def _reject(
     async with sessions() as session:
         try:
             async with session.begin():
-                await _touch_device(session, command.device_id, actor.id)
-                row = _command_row(command, actor, "rejected")
+                await touch_device(session, command.device_id, actor.id)
+                row = command_row(command, actor, "rejected")
                 row.outcome = outcome
                 session.add(row)
         except IntegrityError:
-            first = await _find(session, command)
+            first = await find_command(session, command)
             if first is None:
                 raise
-            return _duplicate(first)
+            return duplicate_outcome(first)
     return Outcome(event_id=str(command.event_id), status="rejected", type=kind, **outcome)

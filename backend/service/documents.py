@@ -15,6 +15,9 @@ PREFIXES = {
     "task": "T",
     "receipt": "GR",
     "shipment": "SH",
+    "adjustment": "AJ",
+    "transfer": "TR",
+    "count": "CC",
 }
 
 

@@ -12,6 +12,7 @@ from backend.db.models import Command, Item, Package, PackageLine, utcnow
 from backend.domain.actor import Actor
 from backend.domain.commands import PackItems, PackLine
 from backend.domain.errors import Conflict, InvalidRequest, NotFound, NotPicked, SetupRequired
+from backend.labels.content import sscc
 from backend.service import documents, policies, sales
 from backend.service.applied import Applied
 from backend.service.shipping import (
@@ -22,7 +23,6 @@ from backend.service.shipping import (
     unshipped_packages,
 )
 from backend.service.tracking import check_serial_count, find_lot, find_serials
-from scanner.gs1 import with_check_digit
 
 SSCC_BODY = 17  # digits before the check digit: extension, company prefix, serial reference
 
@@ -34,12 +34,12 @@ async def new_sscc(session: AsyncSession) -> str:
             "packages need the company's GS1 prefix for their SSCC: an admin sets it at "
             "PUT /api/settings/gs1"
         )
-    prefix, extension = identity["company_prefix"], identity["extension_digit"]
+    prefix = identity["company_prefix"]
     width = SSCC_BODY - 1 - len(prefix)
     value = await documents.next_value(session, "sscc")
     if value >= 10**width:
         raise SetupRequired(f"all {10**width - 1} serial references of prefix {prefix} are used")
-    return with_check_digit(f"{extension}{prefix}{value:0{width}d}")
+    return sscc(identity["extension_digit"], prefix, value)
 
 
 async def _wanted(session: AsyncSession, line: PackLine, free: dict[Unit, int]) -> dict[Unit, int]:
@@ -87,6 +87,9 @@ async def pack_items(
     session: AsyncSession, command: PackItems, actor: Actor, row: Command
 ) -> Applied:
     order = await sales.order_in_scope(session, actor, command.order_id)
+    # One packer or shipper of an order at a time: both read what is picked and not yet
+    # packed or shipped, then act on it.
+    await session.refresh(order, with_for_update=True)
     if order.status in ("cancelled", "shipped", "draft"):
         raise Conflict(f"order {order.number} is {order.status}", status=order.status)
     packages = await unshipped_packages(session, order.id)

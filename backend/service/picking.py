@@ -37,8 +37,16 @@ from backend.service.tracking import check_serial_count, unit_lines
 async def pick_item(
     session: AsyncSession, command: PickItem, actor: Actor, row: Command
 ) -> Applied:
-    line = await session.get(TaskLine, command.task_line_id)
-    task = await session.get(Task, line.task_id) if line else None
+    # Rows are locked in one order (line, task, reservation, sales order, order line) so that
+    # racing pickers, packers and shippers queue up instead of reading stale progress.
+    line = await session.get(
+        TaskLine, command.task_line_id, with_for_update=True, populate_existing=True
+    )
+    task = (
+        await session.get(Task, line.task_id, with_for_update=True, populate_existing=True)
+        if line
+        else None
+    )
     if line is None or task is None or task.type != "pick":
         raise NotFound("no such pick line", task_line_id=command.task_line_id)
     actor.require_warehouse(task.warehouse_id)
@@ -69,14 +77,21 @@ async def pick_item(
         raise InvalidRequest(f"only {remaining} left to pick on this line", remaining=remaining)
     if command.quantity == 0 and not command.short:
         raise InvalidRequest("a pick of 0 is a short pick: say so with short")
-    reservation = await session.get(Reservation, line.source_line_id)
+    reservation = await session.get(
+        Reservation, line.source_line_id, with_for_update=True, populate_existing=True
+    )
     order_line = (
         await session.get(SalesOrderLine, reservation.order_line_id) if reservation else None
     )
     if reservation is None or order_line is None or reservation.status != "open":
         raise Conflict("this pick line's reservation is no longer open")
-    order = await session.get(SalesOrder, order_line.order_id)
-    assert order is not None and line.from_location_id is not None
+    order = await session.get(
+        SalesOrder, order_line.order_id, with_for_update=True, populate_existing=True
+    )
+    order_line = await session.get(
+        SalesOrderLine, order_line.id, with_for_update=True, populate_existing=True
+    )
+    assert order is not None and order_line is not None and line.from_location_id is not None
     dest = line.to_location_id or (await location_for(session, task.warehouse_id, "shipping")).id
     moves: list[StockMove] = []
     if command.quantity:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -76,4 +78,80 @@ async def set_gs1_identity(
         session.add(Setting(key=GS1_IDENTITY, value=value))
     else:
         row.value = value
+    await session.flush()
+
+
+ADJUSTMENT_APPROVAL = "adjustment_approval"
+# Stock adjustments worth more than `supervisor_over` (|quantity| x unit cost) need a
+# supervisor, above `admin_over` an admin; whoever holds the role posts them at once.
+ADJUSTMENT_APPROVAL_DEFAULT = {"supervisor_over": "100", "admin_over": "1000"}
+
+
+async def adjustment_approval_limits(session: AsyncSession) -> tuple[Decimal, Decimal]:
+    row = await session.get(Setting, ADJUSTMENT_APPROVAL)
+    value = row.value if row else ADJUSTMENT_APPROVAL_DEFAULT
+    return Decimal(value["supervisor_over"]), Decimal(value["admin_over"])
+
+
+async def set_adjustment_approval_limits(
+    session: AsyncSession, supervisor_over: Decimal, admin_over: Decimal
+) -> None:
+    value = {"supervisor_over": str(supervisor_over), "admin_over": str(admin_over)}
+    row = await session.get(Setting, ADJUSTMENT_APPROVAL)
+    if row is None:
+        session.add(Setting(key=ADJUSTMENT_APPROVAL, value=value))
+    else:
+        row.value = value
+    await session.flush()
+
+
+COUNT_POLICY = "count_policy"
+
+
+@dataclass(frozen=True)
+class CountPolicy:
+    """Cycle-count limits. A round-1 variance beyond `recount_over_quantity` units or
+    `recount_over_value` in value is recounted by someone else; every variance needs a
+    supervisor's decision, one worth more than `admin_over` an admin's. `interval_days` is how
+    often items of each ABC class fall due for counting."""
+
+    recount_over_quantity: int = 5
+    recount_over_value: Decimal = Decimal("50")
+    admin_over: Decimal = Decimal("1000")
+    interval_days: tuple[tuple[str, int], ...] = (("A", 30), ("B", 90), ("C", 180))
+
+    def interval(self, abc_class: str) -> int:
+        return dict(self.interval_days)[abc_class]
+
+    def as_value(self) -> dict[str, Any]:
+        return {
+            "recount_over_quantity": self.recount_over_quantity,
+            "recount_over_value": str(self.recount_over_value),
+            "admin_over": str(self.admin_over),
+            "interval_days": dict(self.interval_days),
+        }
+
+
+async def count_policy(session: AsyncSession) -> CountPolicy:
+    """The stored policy over the defaults: a setting saved before a key existed keeps working."""
+    row = await session.get(Setting, COUNT_POLICY)
+    stored: dict[str, Any] = row.value if row else {}
+    default = CountPolicy()
+    intervals = {**dict(default.interval_days), **stored.get("interval_days", {})}
+    return CountPolicy(
+        recount_over_quantity=int(
+            stored.get("recount_over_quantity", default.recount_over_quantity)
+        ),
+        recount_over_value=Decimal(stored.get("recount_over_value", default.recount_over_value)),
+        admin_over=Decimal(stored.get("admin_over", default.admin_over)),
+        interval_days=tuple((k, int(intervals[k])) for k in ("A", "B", "C")),
+    )
+
+
+async def set_count_policy(session: AsyncSession, policy: CountPolicy) -> None:
+    row = await session.get(Setting, COUNT_POLICY)
+    if row is None:
+        session.add(Setting(key=COUNT_POLICY, value=policy.as_value()))
+    else:
+        row.value = policy.as_value()
     await session.flush()

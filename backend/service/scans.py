@@ -112,6 +112,14 @@ async def resolve(
         if location is not None and actor.may_access(location.warehouse_id):
             result.kind = "location"
             result.location = location
+            return result
+        # An item without a barcode of its own gets its SKU printed on its label.
+        item = (await session.execute(select(Item).where(Item.sku == code))).scalar_one_or_none()
+        if item is not None:
+            result.kind = "item"
+            result.item = item
+            result.packaging = "unit"
+            result.quantity = 1
     return result
 
 

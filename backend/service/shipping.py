@@ -108,6 +108,9 @@ async def ship_order(
     session: AsyncSession, command: ShipOrder, actor: Actor, row: Command
 ) -> Applied:
     order = await sales.order_in_scope(session, actor, command.order_id)
+    # One packer or shipper of an order at a time: both read what is picked and not yet
+    # packed or shipped, then act on it.
+    await session.refresh(order, with_for_update=True)
     if order.status in ("cancelled", "shipped", "draft"):
         raise Conflict(f"order {order.number} is {order.status}", status=order.status)
     placed = await picked_waiting(session, order)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.db.models import Command, Item, Location
 from backend.domain.actor import Actor
 from backend.domain.commands import AdjustStock, MoveStock, PostOpeningBalance
-from backend.domain.errors import InvalidMove, InvalidRequest, NotFound
+from backend.domain.errors import InvalidMove, NotFound
 from backend.domain.moves import MoveLine
-from backend.domain.vocabulary import REASON_DESTINATION, STOCK_KINDS
+from backend.domain.vocabulary import STOCK_KINDS
+from backend.service import adjustments
 from backend.service.applied import Applied
 from backend.service.ledger import post_moves
 from backend.service.tracking import (
@@ -73,76 +73,11 @@ async def move_stock(
     return Applied({"quantity": command.quantity}, moves)
 
 
-def _check_reason(command: AdjustStock) -> None:
-    if command.quantity == 0:
-        raise InvalidRequest("an adjustment changes the quantity: it cannot be zero")
-    if command.reason == "found" and command.quantity < 0:
-        raise InvalidRequest("found stock is a positive adjustment", reason=command.reason)
-    if command.reason in ("damage", "loss", "expired") and command.quantity > 0:
-        raise InvalidRequest(
-            f"{command.reason} takes stock out: the quantity must be negative",
-            reason=command.reason,
-        )
-    if command.reason == "other" and not (command.comment or "").strip():
-        raise InvalidRequest("reason 'other' needs a comment", reason=command.reason)
-
-
 async def adjust_stock(
     session: AsyncSession, command: AdjustStock, actor: Actor, row: Command
 ) -> Applied:
-    actor.require_role("supervisor")
-    _check_reason(command)
-    location = await _location(session, command.location_id, actor)
-    if location.kind not in STOCK_KINDS:
-        raise InvalidMove(f"{location.code} is not a bin or dock", location=location.code)
-    counterpart = (
-        await session.execute(
-            select(Location)
-            .where(
-                Location.warehouse_id == location.warehouse_id,
-                Location.kind == REASON_DESTINATION[command.reason],
-                Location.active.is_(True),
-            )
-            .order_by(Location.id)
-            .limit(1)
-        )
-    ).scalar_one_or_none()
-    if counterpart is None:
-        raise NotFound(f"warehouse has no {REASON_DESTINATION[command.reason]} location")
-    item = await _item(session, command.item_id)
-    quantity, adding = abs(command.quantity), command.quantity > 0
-    check_serial_count(item, command.serials, quantity)
-    lot_id = None
-    if command.lot_number is not None:
-        lot = (
-            await find_or_create_lot(session, item.id, command.lot_number, command.expiry_date)
-            if adding
-            else await find_lot(session, item.id, command.lot_number)
-        )
-        lot_id = lot.id
-    source, dest = (counterpart.id, location.id) if adding else (location.id, counterpart.id)
-    lines = await unit_lines(
-        session,
-        item,
-        quantity=quantity,
-        source=source,
-        dest=dest,
-        lot_id=lot_id,
-        serials=command.serials,
-        create_serials=adding,
-        reason=command.reason,
-        note=command.comment,
-    )
-    moves = await post_moves(
-        session,
-        lines,
-        command_id=row.id,
-        user_id=actor.id,
-        occurred_at=command.occurred_at,
-        document_type="adjustment",
-        document_ref=str(command.event_id),
-    )
-    return Applied({"quantity": command.quantity, "counterpart": counterpart.code}, moves)
+    """Any role may adjust; large adjustments wait for approval (see `adjustments`)."""
+    return await adjustments.adjust_stock(session, command, actor, row)
 
 
 async def post_opening_balance(

@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.db.models import Command, Task, TaskLine, User, utcnow
+from backend.db.models import Command, CountLine, Task, TaskLine, User, utcnow
 from backend.domain.actor import Actor
 from backend.domain.commands import ClaimTask
-from backend.domain.errors import Conflict, InvalidRequest, NotFound
+from backend.domain.errors import Conflict, InvalidRequest, NotFound, RecountByOther
 from backend.domain.vocabulary import ACTIVE_TASK_STATUSES
 from backend.service import documents
 from backend.service.applied import Applied
@@ -183,6 +183,11 @@ async def claim_task(
     task = await task_in_scope(session, actor, command.task_id)
     if task.assignee_id == actor.id and task.status in ACTIVE_TASK_STATUSES:
         return Applied({"task_id": task.id, "number": task.number, "already_yours": True})
+    if await session.scalar(select(_recount_excluding(actor.id).where(Task.id == task.id))):
+        raise RecountByOther(
+            f"task {task.number} recounts your own count: another worker takes it",
+            task_id=task.id,
+        )
     result = await session.execute(
         update(Task)
         .where(Task.id == task.id, Task.assignee_id.is_(None), Task.status == "open")
@@ -243,11 +248,18 @@ async def progress(
         await documents.record(session, "task", task.id, "done", actor.id, command_id=command_id)
 
 
+def _recount_excluding(user_id: int) -> Any:
+    """A recount task whose lines the user counted first: someone else must take it."""
+    return exists().where(CountLine.task_id == Task.id, CountLine.excluded_user_id == user_id)
+
+
 def queue_for(actor: Actor) -> Any:
     """A worker's queue: their own active tasks, then open unassigned ones of their
     warehouses, highest priority and earliest due first."""
     mine = and_(Task.assignee_id == actor.id, Task.status.in_(ACTIVE_TASK_STATUSES))
-    claimable = and_(Task.assignee_id.is_(None), Task.status == "open")
+    claimable = and_(
+        Task.assignee_id.is_(None), Task.status == "open", ~_recount_excluding(actor.id)
+    )
     if not actor.all_warehouses:
         claimable = and_(claimable, Task.warehouse_id.in_(actor.warehouse_ids))
     return (

@@ -10,12 +10,13 @@ from litestar.params import JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.api.deps import CurrentActor, Sessions
-from backend.api.guards import requires_admin, requires_supervisor
+from backend.api.guards import requires_admin
 from backend.api.schemas import SyncRequest
 from backend.domain.actor import Actor
 from backend.domain.commands import AdjustStock, CommandBase, MoveStock, PostOpeningBalance
 from backend.domain.errors import status_for_code
 from backend.service.commands import Outcome, apply_command
+from backend.service.sync import apply_batch
 
 
 def _answer(outcome: Outcome) -> Response[Any]:
@@ -58,8 +59,12 @@ class OperationsController(Controller):
 
     @post(
         "/adjustments",
-        guards=[requires_supervisor],
         summary="Adjust stock with a reason code (idempotent by event_id)",
+        description="Any signed-in user may adjust stock of their warehouses. Damage and "
+        "expired go to scrap, the others to the adjustment location; 'other' needs a comment. "
+        "Worth more (|quantity| x unit cost) than the author's role may post alone (see "
+        "/api/settings/adjustment-approval), nothing moves: the result is status "
+        "pending_approval with the request number (AJ...) and the role that must approve.",
     )
     async def adjust(
         self, state: State, sessions: Sessions, actor: CurrentActor, data: JSONBody[AdjustStock]
@@ -85,12 +90,16 @@ class OperationsController(Controller):
         status_code=200,
         summary="Apply a device's batch of commands in order",
         description="One outcome per event, in order: applied, duplicate (with the first "
-        "outcome) or rejected (with a code and message). Each event commits on its own.",
+        "outcome) or rejected (with a code and message). Each event is atomic on its own: a "
+        "rejected one never undoes another. An event naming `depends_on` events that were "
+        "rejected or never arrived is rejected with code dependency_rejected. Replaying a "
+        "batch after a lost response answers duplicate for what was applied and applies "
+        "the rest.",
     )
     async def sync(
         self, state: State, sessions: Sessions, actor: CurrentActor, data: JSONBody[SyncRequest]
     ) -> dict[str, list[Outcome]]:
-        outcomes = [await apply_command(sessions, event, actor) for event in data.events]
+        outcomes = await apply_batch(sessions, data.events, actor)
         if any(o.status == "applied" for o in outcomes):
             state.sealer.poke()
         return {"outcomes": outcomes}

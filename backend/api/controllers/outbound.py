@@ -10,6 +10,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy import select
 
 from backend.api.controllers.convert import task_out
+from backend.api.controllers.labels import LABEL_ROUTE, LabelFormatQuery, sscc_label_response
 from backend.api.controllers.operations import apply_and_answer
 from backend.api.deps import CurrentActor, Db, Limit, Offset, Sessions
 from backend.api.guards import requires_supervisor
@@ -22,6 +23,7 @@ from backend.api.schemas import (
     TaskOut,
 )
 from backend.db.models import (
+    Customer,
     Item,
     Lot,
     Package,
@@ -29,10 +31,12 @@ from backend.db.models import (
     SalesOrder,
     Serial,
     Shipment,
+    Warehouse,
 )
 from backend.domain.actor import Actor
 from backend.domain.commands import PackItems, ShipOrder
 from backend.domain.errors import NotFound
+from backend.labels.content import MAX_ADDRESS_LINES, sscc_label
 from backend.service import batching, queries
 
 
@@ -127,6 +131,45 @@ class PackageController(Controller):
         )
         rows, total = await queries.record_page(db, query, limit, offset)
         return Page(items=await package_views(db, rows), total=total, limit=limit, offset=offset)
+
+    @get(
+        "/{package_id:int}/label",
+        summary="The package's shipping label: ship-from, ship-to, order, package n of m "
+        "and its SSCC as GS1-128",
+        **LABEL_ROUTE,
+    )
+    async def label(
+        self,
+        db: Db,
+        actor: CurrentActor,
+        package_id: FromPath[int],
+        format: LabelFormatQuery = "pdf",
+    ) -> Response[bytes]:
+        package = await package_in_scope(db, actor, package_id)
+        order = await db.get(SalesOrder, package.order_id)
+        warehouse = await db.get(Warehouse, package.warehouse_id)
+        assert order is not None and warehouse is not None
+        customer = await db.get(Customer, order.customer_id)
+        assert customer is not None
+        siblings = list(
+            (
+                await db.execute(
+                    select(Package.id).where(Package.order_id == order.id).order_by(Package.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        ship_to = [customer.name, *(customer.address or "").splitlines()]
+        label = sscc_label(
+            package.sscc,
+            ship_from=[warehouse.name],
+            ship_to=[line for line in ship_to if line.strip()][:MAX_ADDRESS_LINES],
+            order_number=order.number,
+            package_no=siblings.index(package.id) + 1,
+            package_count=len(siblings),
+        )
+        return await sscc_label_response(label, format, f"sscc-{package.sscc}")
 
     @get("/{package_id:int}", summary="A package with its contents")
     async def get_package(
