@@ -1003,3 +1003,69 @@ class CountPolicyBody(Input):
     def __post_init__(self) -> None:
         check_money(self.recount_over_value)
         check_money(self.admin_over)
+
+
+# --- insight: stock value, slow movers, ABC, key figures --------------------------------------
+
+
+class StockValueRow(Output):
+    key: int | None
+    label: str
+    quantity: int
+    value: Decimal
+
+
+class SlowMoverOut(Output):
+    item_id: int
+    sku: str
+    name: str
+    warehouse_id: int
+    quantity: int
+    value: Decimal
+    last_outbound_at: dt.datetime | None
+    days_since: int | None
+    status: str
+
+
+class AbcOut(Output):
+    item_id: int
+    sku: str
+    outbound_value: Decimal
+    share: Decimal
+    abc_class: str
+    previous: str | None
+
+
+class AbcResult(Output):
+    days: int
+    changed: int
+    items: list[AbcOut]
+
+
+class ProcessingTime(Output):
+    documents: int
+    median_seconds: float | None
+    p90_seconds: float | None
+
+
+class KeyFigures(Output):
+    warehouse_id: int
+    since: dt.datetime
+    until: dt.datetime
+    cost_of_goods_shipped: Decimal
+    inventory_value_start: Decimal
+    inventory_value_end: Decimal
+    average_inventory_value: Decimal
+    inventory_turnover: Decimal | None
+    days_of_supply: Decimal | None
+    order_lines: int
+    stockout_lines: int
+    stockout_rate: Decimal | None
+    count_lines: int
+    count_lines_accurate: int
+    inventory_record_accuracy: Decimal | None
+    units_ordered: int
+    units_shipped: int
+    fill_rate: Decimal | None
+    processing_time: dict[str, ProcessingTime]
+    definitions: dict[str, str]
