@@ -26,6 +26,7 @@ from backend.api.controllers.adjustments import (
 from backend.api.controllers.counts import CountController, get_count_policy, set_count_policy
 from backend.api.controllers.expiry import near_expiry
 from backend.api.controllers.insight import InsightController
+from backend.api.controllers.integration import list_events
 from backend.api.controllers.labels import LabelController
 from backend.api.controllers.ledger import verify
 from backend.api.controllers.masterdata import (
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         create_pick_batch,
         get_snapshot,
         InsightController,
+        list_events,
         AdjustmentRequestController,
         decide_adjustment,
         get_adjustment_limits,

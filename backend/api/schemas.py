@@ -1069,3 +1069,18 @@ class KeyFigures(Output):
     fill_rate: Decimal | None
     processing_time: dict[str, ProcessingTime]
     definitions: dict[str, str]
+
+
+# --- integration feed -------------------------------------------------------------------------
+
+
+class FeedEventOut(Output):
+    id: str
+    type: str
+    at: dt.datetime
+    data: dict[str, Any]
+
+
+class FeedPage(Output):
+    events: list[FeedEventOut]
+    cursor: str
