@@ -23,7 +23,17 @@ from backend.api.controllers.adjustments import (
     get_adjustment_limits,
     set_adjustment_limits,
 )
+from backend.api.controllers.alerts import (
+    NotificationController,
+    get_alert_policy,
+    get_sensor_thresholds,
+    record_sensor_reading,
+    scan_alerts,
+    set_alert_policy,
+    set_sensor_thresholds,
+)
 from backend.api.controllers.counts import CountController, get_count_policy, set_count_policy
+from backend.api.controllers.csv import CsvController
 from backend.api.controllers.expiry import near_expiry
 from backend.api.controllers.insight import InsightController
 from backend.api.controllers.integration import list_events
@@ -48,6 +58,9 @@ from backend.api.controllers.purchasing import (
     get_limits,
     set_limits,
 )
+from backend.api.controllers.push import PushController
+from backend.api.controllers.reorder import ReorderRuleController
+from backend.api.controllers.replenishment import ReplenishmentController
 from backend.api.controllers.sales import CustomerController, SalesOrderController
 from backend.api.controllers.scans import decode_image, resolve_code
 from backend.api.controllers.settings import (
@@ -62,13 +75,17 @@ from backend.api.controllers.system import health
 from backend.api.controllers.tasks import TaskController, claim, pick, put_away
 from backend.api.controllers.transfers import TransferController
 from backend.api.controllers.users import UserController
+from backend.api.controllers.webhooks import WebhookController
 from backend.api.deps import provide_actor, provide_db, provide_sessions, provide_settings
 from backend.api.errors import EXCEPTION_HANDLERS
 from backend.config import ROOT, Settings
 from backend.db.engine import create_engine
 from backend.db.migrate import ensure_current
 from backend.logs import structlog_plugin
+from backend.service.alerts import AlertSweeper
+from backend.service.push_worker import PushWorker
 from backend.service.sealer import Sealer
+from backend.service.webhooks import WebhookWorker
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -84,7 +101,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
             app.state.sessions = sessions
             app.state.sealer = Sealer(sessions, enabled=settings.seal_in_background)
             app.state.sealer.poke()
+            # Web push delivery (woken by commits that queue pushes) and the periodic alert
+            # check (expiry days passing, reservations); both stop before the engine goes.
+            app.state.push_worker = PushWorker(sessions, settings)
+            await app.state.push_worker.start()
+            app.state.alert_sweeper = AlertSweeper(sessions, settings.alert_scan_seconds)
+            app.state.alert_sweeper.start()
+            app.state.webhook_worker = WebhookWorker(sessions, settings.webhook_poll_seconds)
+            app.state.webhook_worker.start()
             yield
+            await app.state.webhook_worker.stop()
+            await app.state.alert_sweeper.stop()
+            await app.state.push_worker.stop()
             await app.state.sealer.drain()
         finally:
             await engine.dispose()
@@ -124,6 +152,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         get_snapshot,
         InsightController,
         list_events,
+        WebhookController,
         AdjustmentRequestController,
         decide_adjustment,
         get_adjustment_limits,
@@ -133,6 +162,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
         CountController,
         get_count_policy,
         set_count_policy,
+        CsvController,
+        ReorderRuleController,
+        ReplenishmentController,
+        NotificationController,
+        record_sensor_reading,
+        get_sensor_thresholds,
+        set_sensor_thresholds,
+        get_alert_policy,
+        set_alert_policy,
+        scan_alerts,
+        PushController,
     ]
     static = Path(os.environ.get("STOCKHAND_STATIC_DIR", ROOT / "pwa" / "static"))
     if static.is_dir():

@@ -40,6 +40,21 @@ def _secret_key(db_url: str) -> str:
     return key
 
 
+def vapid_key_file() -> Path:
+    return Path(os.environ.get("STOCKHAND_VAPID_KEY_FILE", Path("var") / "vapid_private.pem"))
+
+
+def _vapid_private_key() -> str:
+    """The web push signing key: from STOCKHAND_VAPID_PRIVATE_KEY, else kept in a file beside
+    the data and made on first start (browsers' subscriptions are bound to it)."""
+    key = os.environ.get("STOCKHAND_VAPID_PRIVATE_KEY")
+    if key:
+        return key
+    from backend.service.push_keys import load_or_create
+
+    return load_or_create(vapid_key_file())
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = field(default_factory=_default_database_url)
@@ -49,6 +64,24 @@ class Settings:
     max_body_bytes: int = 2 * 1024 * 1024
     sync_max_events: int = 500
     seal_in_background: bool = True
+    # Web push: the VAPID private key (PEM or base64url; empty turns push delivery off) and
+    # the contact push services see in every request's claims.
+    vapid_private_key: str = ""
+    vapid_subject: str = "mailto:stockhand@localhost"
+    push_ttl_seconds: int = 24 * 3600
+    push_timeout_seconds: float = 10.0
+    push_max_attempts: int = 8
+    push_backoff_seconds: float = 30.0
+    push_backoff_max_seconds: float = 3600.0
+    push_poll_seconds: float = 30.0
+    push_batch_size: int = 50
+    # Push endpoints must be https unless this is on (a local push service in tests).
+    push_allow_insecure_endpoints: bool = False
+    # How often expiry, count variances and every reorder rule are checked in full (alerts
+    # also follow each stock command at once; this catches the passing of days).
+    alert_scan_seconds: float = 300.0
+    # How often webhook deliveries are queued from the feed and sent (0 turns it off).
+    webhook_poll_seconds: float = 5.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -58,6 +91,8 @@ class Settings:
             secret_key=_secret_key(url),
             token_ttl_seconds=int(os.environ.get("STOCKHAND_TOKEN_TTL", 12 * 3600)),
             db_pool_size=int(os.environ.get("STOCKHAND_DB_POOL", 10)),
+            vapid_private_key=_vapid_private_key(),
+            vapid_subject=os.environ.get("STOCKHAND_VAPID_SUBJECT", "mailto:stockhand@localhost"),
         )
 
     @property

@@ -70,10 +70,10 @@ def test_cli_demo_loads_once_and_verifies(tmp_path: Path) -> None:
     refused = _cli(url, "demo")
     assert refused.returncode != 0 and "stockhand migrate" in refused.stderr
     assert _cli(url, "migrate").returncode == 0
-    first = _cli(url, "demo", "--if-empty")
+    first = _cli(url, "demo", "--if-empty", "--no-history")
     assert first.returncode == 0, first.stderr
     assert "stockhand-demo" in first.stdout and '"items": 500' in first.stdout
-    again = _cli(url, "demo", "--if-empty")
+    again = _cli(url, "demo", "--if-empty", "--no-history")
     assert again.returncode == 0 and "already has data" in again.stdout
     assert _cli(url, "demo").returncode != 0
     verified = _cli(url, "verify-ledger")

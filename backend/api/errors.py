@@ -8,7 +8,7 @@ import structlog
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_409_CONFLICT, HTTP_500_INTERNAL_SERVER_ERROR
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from backend.domain.errors import DomainError
 
@@ -66,6 +66,12 @@ def integrity_error(_: Request[Any, Any, Any], exc: IntegrityError) -> Response[
     return _body(HTTP_409_CONFLICT, "conflict", "this conflicts with a record that already exists")
 
 
+def out_of_range(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    # An id or number too big for the database's columns: the request's fault, not ours.
+    log.info("out_of_range", error=str(exc))
+    return _body(422, "invalid_request", "a number or value is out of range")
+
+
 def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.error("unhandled_error", method=request.method, path=request.url.path, exc_info=exc)
     return _body(
@@ -79,5 +85,7 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     DomainError: domain_error,
     HTTPException: http_error,
     IntegrityError: integrity_error,
+    OverflowError: out_of_range,
+    DataError: out_of_range,
     Exception: unexpected_error,
 }

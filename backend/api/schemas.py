@@ -34,6 +34,9 @@ T = TypeVar("T")
 Code = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^\S(.*\S)?$")]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
 Barcode = Annotated[str, msgspec.Meta(min_length=1, max_length=128, pattern=r"^\S+$")]
+# Warehouses, suppliers and customers keep shorter codes and names (their columns say so).
+ShortCode = Annotated[str, msgspec.Meta(min_length=1, max_length=32, pattern=r"^\S(.*\S)?$")]
+ShortName = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Id = Annotated[int, msgspec.Meta(ge=1)]
 Money = Annotated[Decimal, msgspec.Meta(description="non-negative, at most 4 decimal places")]
 
@@ -127,12 +130,12 @@ class WarehouseOut(Output):
 
 
 class WarehouseCreate(Input):
-    code: Code
-    name: Name
+    code: ShortCode
+    name: ShortName
 
 
 class WarehouseUpdate(Input):
-    name: Name | UnsetType = UNSET
+    name: ShortName | UnsetType = UNSET
     active: bool | UnsetType = UNSET
 
 
@@ -416,8 +419,8 @@ class SupplierOut(Output):
 
 
 class SupplierCreate(Input):
-    code: Code
-    name: Name
+    code: ShortCode
+    name: ShortName
     over_receipt_tolerance_pct: Percent = Decimal("0")
     lead_time_days: Annotated[int, msgspec.Meta(ge=0, le=3650)] | None = None
 
@@ -426,7 +429,7 @@ class SupplierCreate(Input):
 
 
 class SupplierUpdate(Input):
-    name: Name | UnsetType = UNSET
+    name: ShortName | UnsetType = UNSET
     over_receipt_tolerance_pct: Percent | UnsetType = UNSET
     lead_time_days: Annotated[int, msgspec.Meta(ge=0, le=3650)] | UnsetType | None = UNSET
     active: bool | UnsetType = UNSET
@@ -582,13 +585,13 @@ class CustomerOut(Output):
 
 
 class CustomerCreate(Input):
-    code: Code
-    name: Name
+    code: ShortCode
+    name: ShortName
     address: Address | None = None
 
 
 class CustomerUpdate(Input):
-    name: Name | UnsetType = UNSET
+    name: ShortName | UnsetType = UNSET
     address: Address | UnsetType | None = UNSET
     active: bool | UnsetType = UNSET
 
@@ -1084,3 +1087,41 @@ class FeedEventOut(Output):
 class FeedPage(Output):
     events: list[FeedEventOut]
     cursor: str
+
+
+class WebhookCreate(Input):
+    url: Annotated[str, msgspec.Meta(pattern=r"^https?://\S+$", max_length=2000)]
+    event_types: Annotated[
+        list[Annotated[str, msgspec.Meta(min_length=1, max_length=64)]],
+        msgspec.Meta(max_length=20),
+    ] = msgspec.field(default_factory=list)
+
+
+class WebhookUpdate(Input):
+    url: Annotated[str, msgspec.Meta(pattern=r"^https?://\S+$", max_length=2000)] | UnsetType = (
+        UNSET
+    )
+    event_types: list[str] | UnsetType = UNSET
+    active: bool | UnsetType = UNSET
+
+
+class WebhookOut(Output):
+    id: int
+    url: str
+    event_types: list[str]
+    active: bool
+    created_at: dt.datetime
+    secret: str | None = None
+
+
+class WebhookDeliveryOut(Output):
+    id: int
+    event_id: str
+    event_type: str
+    status: str
+    attempts: int
+    last_status_code: int | None
+    last_error: str | None
+    next_attempt_at: dt.datetime
+    created_at: dt.datetime
+    delivered_at: dt.datetime | None

@@ -24,19 +24,24 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from backend.domain.vocabulary import (
     ABC,
     ADJUSTMENT_REQUEST_STATUSES,
+    ALERT_KINDS,
+    ALERT_STATUSES,
     COUNT_ENTRY_STATUSES,
     COUNT_LINE_STATUSES,
     COUNT_STATUSES,
+    DELIVERY_STATUSES,
     LOCATION_KINDS,
     PACKAGE_STATUSES,
     PO_STATUSES,
     PURPOSES,
+    SENSOR_KINDS,
     SO_STATUSES,
     TASK_LINE_STATUSES,
     TASK_STATUSES,
@@ -698,3 +703,213 @@ class TransferLine(Base):
     shipped_quantity: Mapped[int] = mapped_column(BigIntIdentity, default=0)
     received_quantity: Mapped[int] = mapped_column(BigIntIdentity, default=0)
     written_off_quantity: Mapped[int] = mapped_column(BigIntIdentity, default=0)
+
+
+class ReorderRule(Base):
+    """When to reorder an item for a warehouse: the minimum is safety stock plus what is
+    consumed over the lead time; `max_quantity` is the level an order brings stock up to.
+    Without `daily_consumption` it is computed from the shipments of the last
+    `consumption_days` days."""
+
+    __tablename__ = "reorder_rules"
+    __table_args__ = (
+        UniqueConstraint("item_id", "warehouse_id"),
+        CheckConstraint("safety_stock >= 0", name="safety_stock"),
+        CheckConstraint("lead_time_days >= 0", name="lead_time"),
+        CheckConstraint("consumption_days > 0", name="consumption_days"),
+        CheckConstraint(
+            "daily_consumption IS NULL OR daily_consumption >= 0", name="daily_consumption"
+        ),
+        CheckConstraint("max_quantity IS NULL OR max_quantity >= 0", name="max_quantity"),
+    )
+    id: Mapped[int] = mapped_column(BigIntIdentity, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"), index=True)
+    safety_stock: Mapped[int] = mapped_column(BigIntIdentity, default=0)
+    daily_consumption: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
+    consumption_days: Mapped[int] = mapped_column(Integer, default=30)
+    lead_time_days: Mapped[int] = mapped_column(Integer, default=0)
+    max_quantity: Mapped[int | None] = mapped_column(BigIntIdentity)
+    include_on_order: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Alert(Base):
+    """Something a person should look at: stock below its minimum, a lot near or past its
+    expiry, count variances awaiting a decision, a zone's sensor out of range.
+
+    `subject` names what it is about within its kind and warehouse ("item:12", "lot:5",
+    "count:3", "zone:7:temperature"); the partial unique index lets one alert per subject be
+    open at a time, so concurrent detections raise it once. Resolved alerts stay, recorded."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        CheckConstraint(_in("kind", ALERT_KINDS), name="kind"),
+        CheckConstraint(_in("status", ALERT_STATUSES), name="status"),
+        Index(
+            "uq_alerts_open_subject",
+            "kind",
+            "warehouse_id",
+            "subject",
+            unique=True,
+            postgresql_where=text("status = 'open'"),
+            sqlite_where=text("status = 'open'"),
+        ),
+        Index("ix_alerts_warehouse_raised", "warehouse_id", "raised_at"),
+    )
+    id: Mapped[int] = mapped_column(BigIntIdentity, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"))
+    subject: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("lots.id"))
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"))
+    count_id: Mapped[int | None] = mapped_column(ForeignKey("counts.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    # Where the PWA shows the subject, e.g. "/#/items/12".
+    url: Mapped[str] = mapped_column(String(200))
+    details: Mapped[dict[str, Any]]
+    raised_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    raised_by_command_id: Mapped[int | None] = mapped_column(ForeignKey("commands.id"))
+    resolved_at: Mapped[dt.datetime | None]
+    resolved_by_command_id: Mapped[int | None] = mapped_column(ForeignKey("commands.id"))
+    resolution: Mapped[dict[str, Any] | None]
+
+
+class AlertRead(Base):
+    """That a user has read an alert in the notification centre."""
+
+    __tablename__ = "alert_reads"
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    read_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class PushSubscription(Base):
+    """A browser's Web Push subscription for a signed-in user on one device."""
+
+    __tablename__ = "push_subscriptions"
+    id: Mapped[int] = mapped_column(BigIntIdentity, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    device_id: Mapped[str | None] = mapped_column(String(64))
+    endpoint: Mapped[str] = mapped_column(String(2048), unique=True)
+    # The browser's P-256 public key and auth secret, base64url, for RFC 8291 encryption.
+    p256dh: Mapped[str] = mapped_column(String(128))
+    auth: Mapped[str] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    last_sent_at: Mapped[dt.datetime | None]
+
+
+class PushPreference(Base):
+    """The alert kinds a user wants pushed for a warehouse; without a row, the role's default."""
+
+    __tablename__ = "push_preferences"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"), primary_key=True)
+    kinds: Mapped[list[str]] = mapped_column(JsonB)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class PushDelivery(Base):
+    """One alert to one subscription: the queue the delivery workers take from.
+
+    Written in the transaction that raised the alert; claimed with FOR UPDATE SKIP LOCKED on
+    PostgreSQL (status sending, `lease_until`), sent after commit, retried with exponential
+    backoff through `next_attempt_at`."""
+
+    __tablename__ = "push_deliveries"
+    __table_args__ = (
+        CheckConstraint(_in("status", DELIVERY_STATUSES), name="status"),
+        Index("ix_push_deliveries_due", "status", "next_attempt_at"),
+    )
+    id: Mapped[int] = mapped_column(BigIntIdentity, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), index=True)
+    subscription_id: Mapped[int | None] = mapped_column(
+        ForeignKey("push_subscriptions.id"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    lease_until: Mapped[dt.datetime | None]
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[dt.datetime | None]
+
+
+class SensorThreshold(Base):
+    """The range a zone's temperature or humidity must stay in; either bound may be open."""
+
+    __tablename__ = "sensor_thresholds"
+    __table_args__ = (
+        CheckConstraint(_in("kind", SENSOR_KINDS), name="kind"),
+        CheckConstraint(
+            "min_value IS NULL OR max_value IS NULL OR min_value <= max_value", name="range"
+        ),
+    )
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    min_value: Mapped[Decimal | None] = mapped_column(Numeric(10, 3))
+    max_value: Mapped[Decimal | None] = mapped_column(Numeric(10, 3))
+    updated_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class SensorReading(Base):
+    __tablename__ = "sensor_readings"
+    __table_args__ = (
+        CheckConstraint(_in("kind", SENSOR_KINDS), name="kind"),
+        Index("ix_sensor_readings_zone_kind_at", "location_id", "kind", "at"),
+    )
+    id: Mapped[int] = mapped_column(BigIntIdentity, primary_key=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[Decimal] = mapped_column(Numeric(10, 3))
+    at: Mapped[dt.datetime]
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class WebhookEndpoint(Base):
+    """A URL that receives the integration feed's events, signed with its secret; `cursor`
+    is how far into the feed its deliveries have been queued."""
+
+    __tablename__ = "webhook_endpoints"
+    id: Mapped[int] = mapped_column(BigIntIdentity, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(String(64))
+    event_types: Mapped[list[str]] = mapped_column(JsonB, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    cursor: Mapped[str] = mapped_column(String(64), default="")
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class WebhookDelivery(Base):
+    """One event for one endpoint, and how its delivery went."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("endpoint_id", "event_id"),
+        CheckConstraint(_in("status", ("pending", "delivered", "failed")), name="status"),
+        Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+    )
+    id: Mapped[int] = mapped_column(BigIntIdentity, primary_key=True)
+    endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoints.id"))
+    event_id: Mapped[str] = mapped_column(String(32))
+    event_type: Mapped[str] = mapped_column(String(80))
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[dt.datetime | None]

@@ -79,3 +79,20 @@ COUNT_LINE_STATUSES = ("open", "counted", "recount", "cancelled")
 COUNT_ENTRY_STATUSES = ("accepted", "pending", "recount", "approved", "rejected")
 ADJUSTMENT_REQUEST_STATUSES = ("pending", "approved", "rejected")
 TRANSFER_STATUSES = ("open", "in_transit", "partially_received", "received", "closed", "cancelled")
+
+# Alerts: what the system warns about, each open at most once per subject until resolved.
+AlertKind = Literal["low_stock", "near_expiry", "expired", "count_variance", "sensor"]
+ALERT_KINDS: tuple[str, ...] = AlertKind.__args__  # type: ignore[attr-defined]
+ALERT_STATUSES = ("open", "resolved")
+# What each role is pushed, per warehouse, until the user chooses otherwise.
+DEFAULT_PUSH_KINDS: dict[str, tuple[str, ...]] = {
+    "worker": (),
+    "supervisor": ("low_stock", "expired", "count_variance", "sensor"),
+    "admin": (),
+}
+SensorKind = Literal["temperature", "humidity"]
+SENSOR_KINDS: tuple[str, ...] = SensorKind.__args__  # type: ignore[attr-defined]
+# pending → sending (claimed by a worker) → sent; or back to pending with a later
+# next_attempt_at; failed after the last attempt; dropped when the push service says the
+# subscription is gone; skipped when the alert was resolved before it could be sent.
+DELIVERY_STATUSES = ("pending", "sending", "sent", "failed", "dropped", "skipped")

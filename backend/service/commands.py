@@ -43,6 +43,7 @@ from backend.domain.commands import (
 from backend.domain.errors import DependencyRejected, DomainError, InvalidRequest
 from backend.service import (
     adjustments,
+    alerts,
     counting_decisions,
     counting_record,
     packing,
@@ -172,6 +173,9 @@ async def run_handler(
     session: AsyncSession, command: CommandBase, actor: Actor, row: Command
 ) -> tuple[dict[str, Any], list[Any]]:
     applied = await HANDLERS[type(command)](session, command, actor, row)
+    # Alerts (low stock, expiry, count variances) are judged for what this command touched,
+    # in its own transaction or savepoint: raised exactly when its moves commit, never lost.
+    await alerts.after_command(session, row, applied.moves)
     return {**applied.result, "move_ids": [m.id for m in applied.moves]}, applied.moves
 
 

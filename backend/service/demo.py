@@ -21,6 +21,7 @@ from backend.domain.actor import Actor
 from backend.domain.commands import MoveStock, OpeningLine, PostOpeningBalance
 from backend.service import catalog, policies, purchasing, sales
 from backend.service.commands import apply_command
+from backend.service.demo_history import HISTORY_DAYS, load_history
 from backend.service.sealing import seal_pending
 from backend.service.users import create_user
 from backend.service.warehouses import create_warehouse
@@ -222,7 +223,10 @@ async def load_demo(
     seed: int = 20261127,
     if_empty: bool = False,
     progress: Callable[[str], Any] = lambda _: None,
+    history: bool = False,
 ) -> dict[str, Any] | None:
+    """`history` adds a year of orders, shipments and purchases to MAIN (demo_history); the
+    opening stock is then dated before it."""
     rng = random.Random(seed)
     async with sessions() as session, session.begin():
         if await _has_data(session):
@@ -271,7 +275,8 @@ async def load_demo(
                 PostOpeningBalance(
                     event_id=uuid.uuid4(),
                     device_id=DEVICE,
-                    occurred_at=dt.datetime.now(dt.UTC),
+                    occurred_at=dt.datetime.now(dt.UTC)
+                    - dt.timedelta(days=HISTORY_DAYS + 1 if history else 0),
                     lines=chunk,
                     reference=f"OPENING-{code}",
                 ),
@@ -287,6 +292,11 @@ async def load_demo(
     progress(f"purchase orders: {orders}")
     sold = await _sales_orders(sessions, admin_actor, warehouses["MAIN"], items, rng)
     progress(f"sales orders: {sold}")
+    history_summary = None
+    if history:
+        history_summary = await load_history(
+            sessions, warehouses["MAIN"], seed=seed, progress=progress
+        )
     sealed = await seal_pending(sessions)
     progress(f"ledger sealed: {sealed} moves")
     return {
@@ -297,6 +307,7 @@ async def load_demo(
         "moves_sealed": sealed,
         "purchase_orders": orders,
         "sales_orders": sold,
+        **({"history": history_summary} if history_summary else {}),
         "logins": {name: DEMO_PASSWORD for name in ("worker", "supervisor", "admin")},
     }
 

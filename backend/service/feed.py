@@ -17,7 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -150,6 +150,13 @@ async def _moves(
             )
         )
     return events
+
+
+async def latest(session: AsyncSession) -> Cursor:
+    """The cursor at the head of both tables: what follows it happens from now on."""
+    document = await session.scalar(select(func.max(DocumentEvent.id)))
+    move = await session.scalar(select(func.max(StockMove.id)))
+    return Cursor(document or 0, move or 0)
 
 
 async def page(

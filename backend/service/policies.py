@@ -155,3 +155,33 @@ async def set_count_policy(session: AsyncSession, policy: CountPolicy) -> None:
     else:
         row.value = policy.as_value()
     await session.flush()
+
+
+ALERT_POLICY = "alert_policy"
+
+
+@dataclass(frozen=True)
+class AlertPolicy:
+    """Lots expiring within `near_expiry_days` days raise a near-expiry alert."""
+
+    near_expiry_days: int = 30
+
+    def as_value(self) -> dict[str, Any]:
+        return {"near_expiry_days": self.near_expiry_days}
+
+
+async def alert_policy(session: AsyncSession) -> AlertPolicy:
+    row = await session.get(Setting, ALERT_POLICY)
+    stored: dict[str, Any] = row.value if row else {}
+    return AlertPolicy(
+        near_expiry_days=int(stored.get("near_expiry_days", AlertPolicy.near_expiry_days))
+    )
+
+
+async def set_alert_policy(session: AsyncSession, policy: AlertPolicy) -> None:
+    row = await session.get(Setting, ALERT_POLICY)
+    if row is None:
+        session.add(Setting(key=ALERT_POLICY, value=policy.as_value()))
+    else:
+        row.value = policy.as_value()
+    await session.flush()
