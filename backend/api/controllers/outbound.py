@@ -40,19 +40,17 @@ from backend.labels.content import MAX_ADDRESS_LINES, sscc_label
 from backend.service import batching, queries
 
 
+async def _order_numbers(db: Db, order_ids: set[int]) -> dict[int, str]:
+    rows = await db.execute(
+        select(SalesOrder.id, SalesOrder.number).where(SalesOrder.id.in_(order_ids))
+    )
+    return dict(rows.tuples().all())
+
+
 async def package_views(db: Db, packages: list[Package]) -> list[PackageOut]:
     ids = [p.id for p in packages]
     lines: dict[int, list[PackageLineOut]] = {i: [] for i in ids}
-    orders = {
-        order_id: number
-        for order_id, number in (
-            await db.execute(
-                select(SalesOrder.id, SalesOrder.number).where(
-                    SalesOrder.id.in_({p.order_id for p in packages})
-                )
-            )
-        ).all()
-    }
+    orders = await _order_numbers(db, {p.order_id for p in packages})
     rows = await db.execute(
         select(PackageLine, Item.sku, Lot.lot_number, Serial.serial)
         .join(Item, Item.id == PackageLine.item_id)
@@ -189,17 +187,7 @@ async def _shipment_views(db: Db, shipments: list[Shipment]) -> list[ShipmentOut
         )
     ).all():
         packages[shipment_id].append(sscc)
-    orders = dict(
-        (
-            await db.execute(
-                select(SalesOrder.id, SalesOrder.number).where(
-                    SalesOrder.id.in_({s.order_id for s in shipments})
-                )
-            )
-        )
-        .tuples()
-        .all()
-    )
+    orders = await _order_numbers(db, {s.order_id for s in shipments})
     return [
         ShipmentOut(
             id=s.id,
