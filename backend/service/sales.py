@@ -25,7 +25,7 @@ from backend.db.models import (
 from backend.domain.actor import Actor
 from backend.domain.errors import Conflict, InvalidRequest, NotFound
 from backend.domain.vocabulary import ACTIVE_TASK_STATUSES
-from backend.service import documents, tasks
+from backend.service import alerts_stock, documents, tasks
 from backend.service.catalog import get_or_404, warehouse_in_scope
 
 ALLOCATABLE = ("draft", "partially_allocated", "allocated", "picking")
@@ -203,6 +203,10 @@ async def allocate(session: AsyncSession, actor: Actor, order_id: int) -> SalesO
         lines_reserved=len(plans),
         short_lines=missing,
     )
+    # Reserving moves no stock, so no command's hook judges the reorder rules: do it here.
+    await alerts_stock.availability_changed(
+        session, {(line.item_id, order.warehouse_id) for line in lines}
+    )
     if plans:
         await tasks.create_task(
             session,
@@ -269,4 +273,7 @@ async def cancel(session: AsyncSession, actor: Actor, order_id: int, reason: str
     order.status = "cancelled"
     order.completed_at = utcnow()
     await documents.record(session, "sales_order", order.id, "cancelled", actor.id, reason=reason)
+    await alerts_stock.availability_changed(
+        session, {(line.item_id, order.warehouse_id) for line in await lines_of(session, order.id)}
+    )
     return order
