@@ -55,7 +55,8 @@ class Device:
     bins: tuple[int, int] = (0, 0)
     pick_lines: list[tuple[int, int, int]] = field(default_factory=list)  # line, bin, qty
     item_bins: list[int] = field(default_factory=list)
-    count_lines: list[tuple[int, int]] = field(default_factory=list)  # count line, item
+    # count line, item, bin
+    count_lines: list[tuple[int, int, int]] = field(default_factory=list)
 
 
 def _progress(label: str, done: int, total: int, started: float) -> None:
@@ -139,7 +140,11 @@ async def _world(url: str, devices: int, per_kind: int) -> list[Device]:
             )
         ]
     opening = PostOpeningBalance(
-        event_id=uuid.uuid4(), device_id="bench", occurred_at=dt.datetime.now(dt.UTC), lines=lines
+        event_id=uuid.uuid4(),
+        device_id="bench",
+        # Before the devices' events, so that counts are judged against the stock loaded here.
+        occurred_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=2),
+        lines=lines,
     )
     assert (await apply_command(sessions, opening, admin)).status == "applied"
     boss = Actor(supervisor.id, "bench-supervisor", "supervisor", frozenset({wid}))
@@ -185,14 +190,21 @@ async def _world(url: str, devices: int, per_kind: int) -> list[Device]:
                     .order_by(CountLine.id)
                 )
                 holds = dict(zip(device.item_bins, device.items, strict=True))
-                device.count_lines += [(line, holds[place]) for line, place in found.tuples()]
+                device.count_lines += [
+                    (line, holds[place], place) for line, place in found.tuples()
+                ]
     await engine.dispose()
     return result
+
+
+# One count in this many finds a unit more than the book: a variance for a supervisor.
+VARIANCE_EVERY = 50
 
 
 def _events(device: Device, count: int) -> list[dict[str, Any]]:
     at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
     events: list[dict[str, Any]] = []
+    picked: dict[int, int] = {}  # bin -> units picked from it so far
     picks = iter(device.pick_lines)
     counts = iter(device.count_lines)
     src, dst = device.bins
@@ -205,13 +217,15 @@ def _events(device: Device, count: int) -> list[dict[str, Any]]:
         line = next(picks, None) if n % 3 == 1 else None
         counted = next(counts, None) if n % 3 == 2 else None
         if counted is not None:
-            count_line, item_id = counted
+            count_line, item_id, bin_id = counted
+            found = STOCK_PER_ITEM - picked.get(bin_id, 0) + (n % (3 * VARIANCE_EVERY) == 2)
             events.append(
                 {"type": "record_count", **envelope, "count_line_id": count_line,
-                 "entries": [{"item_id": item_id, "quantity": STOCK_PER_ITEM}]}
+                 "entries": [{"item_id": item_id, "quantity": found}]}
             )  # fmt: skip
         elif line is not None:
             line_id, bin_id, quantity = line
+            picked[bin_id] = picked.get(bin_id, 0) + quantity
             events.append(
                 {"type": "pick_item", **envelope, "task_line_id": line_id,
                  "quantity": quantity, "location_id": bin_id}

@@ -39,6 +39,7 @@ from backend.service.commands import (
     run_handler,
     touch_device,
 )
+from backend.service.lane import run as lane_run
 from backend.service.sealing import moves_digest
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,10 @@ async def apply_batch(
     actor: Actor,
     *,
     chunk: int | None = None,
+    lane: bool = True,
 ) -> list[Outcome]:
+    """`lane=False` applies every event through its handler (the reference the lane's tests
+    compare with)."""
     size = chunk or CHUNK
     outcomes: list[Outcome | None] = [None] * len(commands)
     wanted = {c.event_id for c in commands} | {d for c in commands for d in c.depends_on}
@@ -78,7 +82,9 @@ async def apply_batch(
     for start in range(0, len(fresh), size):
         part = fresh[start : start + size]
         try:
-            decided = await _apply_chunk(sessions, [commands[i] for i in part], actor, statuses)
+            decided = await _apply_chunk(
+                sessions, [commands[i] for i in part], actor, statuses, lane=lane
+            )
         except _ChunkAbandoned:
             decided = [await apply_command(sessions, commands[i], actor) for i in part]
         for index, outcome in zip(part, decided, strict=True):
@@ -113,17 +119,38 @@ async def _apply_chunk(
     commands: list[CommandBase],
     actor: Actor,
     statuses: dict[uuid.UUID, str],
+    *,
+    lane: bool,
 ) -> list[Outcome]:
+    """Runs of events the lane takes go through it; any other event, and one that stops a
+    run, through its handler on its own."""
     outcomes: list[Outcome] = []
     seen = dict(statuses)
+
+    def decided(command: CommandBase, outcome: Outcome) -> None:
+        seen[command.event_id] = outcome.status
+        outcomes.append(outcome)
+
     try:
         async with sessions() as session, session.begin():
             for device_id in sorted({c.device_id for c in commands}):
                 await touch_device(session, device_id, actor.id)
-            for command in commands:
-                outcome = await _apply_event(session, command, actor, seen)
-                seen[command.event_id] = outcome.status
-                outcomes.append(outcome)
+            index = 0
+            while index < len(commands):
+                blocked = True
+                if lane and lane_run.takes(commands[index]):
+                    end = index
+                    while end < len(commands) and lane_run.takes(commands[end]):
+                        end += 1
+                    run = commands[index:end]
+                    taken, blocked = await lane_run.apply_run(session, run, actor, seen)
+                    for command, outcome in zip(run, taken, strict=False):
+                        decided(command, outcome)
+                    index += len(taken)
+                if index < len(commands) and blocked:
+                    command = commands[index]
+                    decided(command, await _apply_event(session, command, actor, seen))
+                    index += 1
     except DBAPIError as error:
         sqlstate = getattr(error.orig, "sqlstate", None)
         if sqlstate not in RETRYABLE_SQLSTATES:
