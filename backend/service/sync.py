@@ -44,7 +44,7 @@ from backend.service.sealing import moves_digest
 
 log = logging.getLogger(__name__)
 
-CHUNK = 100
+CHUNK = 250
 # A lot or serial created by a concurrent transaction: the event is retried in a new
 # savepoint, where it finds the row.
 EVENT_ATTEMPTS = 3

@@ -1,6 +1,6 @@
 """Count records in the lane: `counting_record.record_count` for lines that need no recount
-(a recount goes through the handler). The line that finishes its count ends the run: the count
-is settled by `counting.settle` once the run is written."""
+(a recount goes through the handler). A count whose last line the run counted is settled by
+`counting.settle` once the run is written."""
 
 from __future__ import annotations
 

@@ -63,8 +63,6 @@ async def apply_run(
             break
         draft.commit(result)
         known[command.event_id] = "applied"
-        if state.settle is not None:
-            break
     accepted = commands[: len(state.results)]
     if not accepted:
         return [], True
@@ -72,8 +70,9 @@ async def apply_run(
     try:
         async with session.begin_nested():
             command_ids, moves = await write(session, state, accepted, actor, kinds)
-            if state.settle is not None:
-                count_id, event = state.settle
+            # After its last line a count takes no more records: every later event of the run
+            # on it stopped the run, so settling it now decides the same as settling it then.
+            for count_id, event in state.settle:
                 count = await session.get(
                     Count, count_id, with_for_update=True, populate_existing=True
                 )

@@ -95,8 +95,8 @@ class RunState:
         self.entries: list[tuple[int, Row]] = []
         self.results: list[dict[str, Any]] = []
         self.count_ids: set[int] = set()
-        # A count whose last line an event counted, and that event: settled after the write.
-        self.settle: tuple[int, int] | None = None
+        # Counts whose last line an event counted, and that event: settled after the write.
+        self.settle: list[tuple[int, int]] = []
 
     def draft(self, event: int) -> Draft:
         return Draft(self, event)
@@ -214,5 +214,5 @@ class Draft:
         state.entries += [(self.event, entry) for entry in self.entries]
         state.count_ids |= self.count_ids
         if self.settles is not None:
-            state.settle = (self.settles, self.event)
+            state.settle.append((self.settles, self.event))
         state.results.append(result)
