@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from backend.config import Settings
+from backend.config import database_url_from_env
 from backend.db.engine import create_engine
 from backend.db.migrate import ensure_current, upgrade
 from backend.domain.vocabulary import ROLES
@@ -24,7 +24,7 @@ T = TypeVar("T")
 
 def _with_sessions(work: Callable[[async_sessionmaker[AsyncSession]], Awaitable[T]]) -> T:
     async def run() -> T:
-        engine = create_engine(Settings.from_env().database_url, pool_size=2)
+        engine = create_engine(database_url_from_env(), pool_size=2)
         try:
             await ensure_current(engine)
             return await work(async_sessionmaker(engine, expire_on_commit=False))
@@ -58,7 +58,7 @@ def serve(host: str, port: int, workers: int) -> None:
 
 @main.command(help="Upgrade the database schema to this version's.")
 def migrate() -> None:
-    url = Settings.from_env().database_url
+    url = database_url_from_env()
     upgrade(url)
     click.echo("database schema is current")
 

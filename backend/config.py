@@ -25,6 +25,11 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def database_url_from_env() -> str:
+    """Only the database: commands that need nothing else make no keys on the way."""
+    return normalise_database_url(os.environ.get("DATABASE_URL", _default_database_url()))
+
+
 def _secret_key(db_url: str) -> str:
     """The token-signing key: from STOCKHAND_SECRET_KEY, else kept in a file beside the data."""
     key = os.environ.get("STOCKHAND_SECRET_KEY")
@@ -85,7 +90,7 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
-        url = normalise_database_url(os.environ.get("DATABASE_URL", _default_database_url()))
+        url = database_url_from_env()
         return cls(
             database_url=url,
             secret_key=_secret_key(url),

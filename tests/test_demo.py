@@ -87,3 +87,18 @@ def test_cli_demo_loads_once_and_verifies(tmp_path: Path) -> None:
     unknown = _cli(url, "create-user", "kim", "--role", "worker", "--warehouse", "NOPE",
                    "--password-stdin", stdin="a-long-password\n")
     assert unknown.returncode != 0 and "NOPE" in unknown.stderr
+
+
+@pytest.mark.sqlite
+def test_commands_that_need_only_the_database_make_no_keys(tmp_path: Path) -> None:
+    """`migrate` and `verify-ledger` run where an operator happens to stand: they must not
+    leave a token key or a push signing key in its `var/`; `serve` makes those."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STOCKHAND_")}
+    env["DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path}/data/keys.db"
+    work = tmp_path / "here"
+    work.mkdir()
+    for args in (["migrate"], ["verify-ledger"]):
+        done = subprocess.run([STOCKHAND, *args], env=env, cwd=work, capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+    assert not (work / "var").exists()
