@@ -1074,6 +1074,47 @@ class KeyFigures(Output):
     definitions: dict[str, str]
 
 
+class TrendPoint(Output):
+    start: dt.datetime
+    end: dt.datetime
+    stock_value: Decimal
+    cost_of_goods_shipped: Decimal
+    average_inventory_value: Decimal
+    inventory_turnover: Decimal | None
+    order_lines: int
+    stockout_lines: int
+    stockout_rate: Decimal | None
+    count_lines: int
+    count_lines_accurate: int
+    inventory_record_accuracy: Decimal | None
+
+
+class ExpiryWeek(Output):
+    starts: dt.date
+    lots: int
+
+
+class NearExpiryCounts(Output):
+    days: int
+    lots: int
+    expired: int
+    by_week: list[ExpiryWeek]
+
+
+class Trends(Output):
+    warehouse_id: int
+    bucket: Literal["day", "week", "month"]
+    days: int
+    since: dt.datetime
+    until: dt.datetime
+    as_of: dt.date
+    points: list[TrendPoint]
+    low_stock_items: int
+    near_expiry: NearExpiryCounts
+    accuracy_target: Decimal
+    definitions: dict[str, str]
+
+
 # --- integration feed -------------------------------------------------------------------------
 
 

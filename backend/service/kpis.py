@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, Integer, and_, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -30,6 +32,8 @@ from backend.db.models import (
     Transfer,
 )
 from backend.domain.errors import InvalidRequest
+from backend.domain.vocabulary import STOCK_KINDS
+from backend.service import buckets
 
 DEFINITIONS = {
     "cost_of_goods_shipped": "units moved to the warehouse's customer location in the period "
@@ -66,15 +70,26 @@ class Period:
         return Decimal((self.until - self.since).total_seconds()) / Decimal(86400)
 
 
-def _ratio(numerator: Decimal | int, denominator: Decimal | int, places: str) -> Decimal | None:
+def ratio(numerator: Decimal | int, denominator: Decimal | int, places: str) -> Decimal | None:
     if not denominator:
         return None
     return (Decimal(numerator) / Decimal(denominator)).quantize(Decimal(places))
 
 
-async def inventory_value(session: AsyncSession, warehouse_id: int, at: dt.datetime) -> Decimal:
-    """Value on hand in the warehouse's real locations at `at`: today's quants with the moves
-    that happened after `at` undone."""
+# The figures below are computed for consecutive intervals at once: `edges` [t0, t1, …, tn]
+# stand for [t0, t1), [t1, t2), …, and each function answers one entry per interval from a
+# few grouped queries. A single period is the case of two edges.
+
+
+def _span(column: Any, edges: Sequence[dt.datetime]) -> tuple[ColumnElement[bool], ...]:
+    return column >= edges[0], column < edges[-1]
+
+
+async def inventory_values(
+    session: AsyncSession, warehouse_id: int, moments: Sequence[dt.datetime]
+) -> list[Decimal]:
+    """Value on hand in the warehouse's real locations at each of the ascending `moments`:
+    today's quants with the moves that happened after the moment undone."""
     now = (
         await session.execute(
             select(func.sum(Quant.on_hand * Item.unit_cost))
@@ -82,84 +97,118 @@ async def inventory_value(session: AsyncSession, warehouse_id: int, at: dt.datet
             .where(Quant.warehouse_id == warehouse_id, Quant.is_virtual.is_(False))
         )
     ).scalar() or 0
-    value = Decimal(now)
-    for column, sign in ((StockMove.to_location_id, -1), (StockMove.from_location_id, 1)):
+    # Net value moved in, keyed by how many moments precede the move.
+    moved_in = [Decimal(0)] * (len(moments) + 1)
+    slot = buckets.position(StockMove.occurred_at, moments, inclusive=False)
+    for column, sign in ((StockMove.to_location_id, 1), (StockMove.from_location_id, -1)):
         place = aliased(Location)
-        later = (
-            await session.execute(
-                select(func.sum(StockMove.quantity * Item.unit_cost))
+        rows = await session.execute(
+            buckets.per_slot(
+                select((StockMove.quantity * Item.unit_cost).label("value"))
                 .join(Item, Item.id == StockMove.item_id)
                 .join(place, place.id == column)
                 .where(
                     place.warehouse_id == warehouse_id,
-                    place.kind.in_(("bin", "dock")),
-                    StockMove.occurred_at > at,
-                )
+                    place.kind.in_(STOCK_KINDS),
+                    StockMove.occurred_at > moments[0],
+                ),
+                slot,
             )
-        ).scalar() or 0
-        value += sign * Decimal(later)
-    return value
+        )
+        for index, value in rows.tuples():
+            moved_in[index] += sign * Decimal(value or 0)
+    values, undone = [], Decimal(0)
+    for index in range(len(moments), 0, -1):
+        undone += moved_in[index]
+        values.append(Decimal(now) - undone)
+    return values[::-1]
 
 
-async def cost_of_goods_shipped(
-    session: AsyncSession, warehouse_id: int, period: Period
-) -> Decimal:
+async def shipped_costs(
+    session: AsyncSession, warehouse_id: int, edges: Sequence[dt.datetime]
+) -> list[Decimal]:
+    """Cost of goods shipped per interval: units moved to the warehouse's customer location
+    × the item's unit cost."""
     customer = aliased(Location)
-    total = (
-        await session.execute(
-            select(func.sum(StockMove.quantity * Item.unit_cost))
+    rows = await session.execute(
+        buckets.per_slot(
+            select((StockMove.quantity * Item.unit_cost).label("value"))
             .join(Item, Item.id == StockMove.item_id)
             .join(customer, customer.id == StockMove.to_location_id)
             .where(
                 customer.kind == "customer",
                 customer.warehouse_id == warehouse_id,
-                StockMove.occurred_at >= period.since,
-                StockMove.occurred_at < period.until,
-            )
-        )
-    ).scalar() or 0
-    return Decimal(total)
-
-
-async def _order_lines(
-    session: AsyncSession, warehouse_id: int, period: Period
-) -> list[tuple[int, int, int, int, int]]:
-    """(order id, line no, ordered, shipped, short) of orders created in the period."""
-    rows = await session.execute(
-        select(
-            SalesOrder.id,
-            SalesOrderLine.line_no,
-            SalesOrderLine.quantity,
-            SalesOrderLine.shipped_quantity,
-            SalesOrderLine.short_quantity,
-        )
-        .join(SalesOrderLine, SalesOrderLine.order_id == SalesOrder.id)
-        .where(
-            SalesOrder.warehouse_id == warehouse_id,
-            SalesOrder.status != "cancelled",
-            SalesOrder.created_at >= period.since,
-            SalesOrder.created_at < period.until,
+                *_span(StockMove.occurred_at, edges),
+            ),
+            buckets.position(StockMove.occurred_at, edges, inclusive=True),
         )
     )
-    return [tuple(r) for r in rows.tuples()]  # type: ignore[misc]
+    found = [Decimal(0)] * (len(edges) - 1)
+    for index, value in rows.tuples():
+        found[index - 1] = Decimal(value or 0)
+    return found
 
 
-async def _short_allocated(session: AsyncSession, order_ids: set[int]) -> set[tuple[int, int]]:
-    """(order, line no) that an allocation could not reserve in full, from the history."""
-    if not order_ids:
-        return set()
-    rows = await session.execute(
-        select(DocumentEvent.document_id, DocumentEvent.details).where(
+@dataclass(frozen=True)
+class OrderLines:
+    lines: int = 0
+    stockouts: int = 0
+    ordered: int = 0
+    shipped: int = 0
+
+
+async def order_lines(
+    session: AsyncSession, warehouse_id: int, edges: Sequence[dt.datetime]
+) -> list[OrderLines]:
+    """Per interval, the lines of the sales orders created in it and not cancelled: how many,
+    how many could not be picked in full (an allocation could not reserve all of the line, or
+    a pick came up short), units ordered and shipped."""
+    slot = buckets.position(SalesOrder.created_at, edges, inclusive=True)
+    orders = (
+        SalesOrder.warehouse_id == warehouse_id,
+        SalesOrder.status != "cancelled",
+        *_span(SalesOrder.created_at, edges),
+    )
+    totals = await session.execute(
+        buckets.per_slot(
+            select(
+                literal_column("1", Integer).label("lines"),
+                SalesOrderLine.quantity.label("ordered"),
+                SalesOrderLine.shipped_quantity.label("shipped"),
+            )
+            .join(SalesOrderLine, SalesOrderLine.order_id == SalesOrder.id)
+            .where(*orders),
+            slot,
+        )
+    )
+    # Each short line once, with its interval, whichever way it came up short.
+    short: dict[tuple[int, int], int] = {}
+    picked_short = await session.execute(
+        select(SalesOrderLine.order_id, SalesOrderLine.line_no, slot)
+        .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
+        .where(*orders, SalesOrderLine.short_quantity > 0)
+    )
+    for order_id, line_no, index in picked_short.tuples():
+        short[(order_id, line_no)] = index
+    allocations = await session.execute(
+        select(DocumentEvent.document_id, DocumentEvent.details, slot)
+        .join(SalesOrder, SalesOrder.id == DocumentEvent.document_id)
+        .where(
             DocumentEvent.document_type == "sales_order",
             DocumentEvent.action == "allocated",
-            DocumentEvent.document_id.in_(order_ids),
+            *orders,
         )
     )
-    short: set[tuple[int, int]] = set()
-    for order_id, details in rows.tuples():
+    for order_id, details, index in allocations.tuples():
         for line_no in (details or {}).get("short_lines") or {}:
-            short.add((order_id, int(line_no)))
-    return short
+            short[(order_id, int(line_no))] = index
+    stockouts = Counter(short.values())
+    found = [OrderLines() for _ in edges[1:]]
+    for index, lines, ordered, shipped in totals.tuples():
+        found[index - 1] = OrderLines(
+            int(lines or 0), stockouts[index], int(ordered or 0), int(shipped or 0)
+        )
+    return found
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -219,31 +268,41 @@ def _summary(seconds: list[float]) -> dict[str, Any]:
     }
 
 
-async def accuracy(session: AsyncSession, warehouse_id: int, period: Period) -> tuple[int, int]:
-    counted, accurate = (
-        await session.execute(
-            select(func.sum(Count.lines_counted), func.sum(Count.lines_accurate)).where(
+async def accuracies(
+    session: AsyncSession, warehouse_id: int, edges: Sequence[dt.datetime]
+) -> list[tuple[int, int]]:
+    """(count lines counted, of them accurate) per interval, over counts closed in it."""
+    rows = await session.execute(
+        buckets.per_slot(
+            select(Count.lines_counted, Count.lines_accurate).where(
                 Count.warehouse_id == warehouse_id,
                 Count.status == "closed",
-                Count.completed_at >= period.since,
-                Count.completed_at < period.until,
-            )
+                *_span(Count.completed_at, edges),
+            ),
+            buckets.position(Count.completed_at, edges, inclusive=True),
         )
-    ).one()
-    return int(counted or 0), int(accurate or 0)
+    )
+    found = [(0, 0)] * (len(edges) - 1)
+    for index, counted, accurate in rows.tuples():
+        found[index - 1] = (int(counted or 0), int(accurate or 0))
+    return found
+
+
+def turnover(
+    cogs: Decimal, start_value: Decimal, end_value: Decimal, places: str = "0.01"
+) -> tuple[Decimal, Decimal | None]:
+    """The average inventory value over a period and the inventory turnover it gives."""
+    average = (start_value + end_value) / 2
+    return average, ratio(cogs, average, places)
 
 
 async def key_figures(session: AsyncSession, warehouse_id: int, period: Period) -> dict[str, Any]:
-    cogs = await cost_of_goods_shipped(session, warehouse_id, period)
-    start = await inventory_value(session, warehouse_id, period.since)
-    end = await inventory_value(session, warehouse_id, period.until)
-    average = (start + end) / 2
-    lines = await _order_lines(session, warehouse_id, period)
-    short = await _short_allocated(session, {line[0] for line in lines})
-    stockouts = sum(1 for o, n, _, _, s in lines if s > 0 or (o, n) in short)
-    ordered = sum(line[2] for line in lines)
-    shipped = sum(line[3] for line in lines)
-    counted, accurate = await accuracy(session, warehouse_id, period)
+    edges = [period.since, period.until]
+    (cogs,) = await shipped_costs(session, warehouse_id, edges)
+    start, end = await inventory_values(session, warehouse_id, edges)
+    average, inventory_turnover = turnover(cogs, start, end)
+    (lines,) = await order_lines(session, warehouse_id, edges)
+    ((counted, accurate),) = await accuracies(session, warehouse_id, edges)
     daily_cogs = cogs / period.days
     return {
         "warehouse_id": warehouse_id,
@@ -253,17 +312,17 @@ async def key_figures(session: AsyncSession, warehouse_id: int, period: Period) 
         "inventory_value_start": start.quantize(Decimal("0.01")),
         "inventory_value_end": end.quantize(Decimal("0.01")),
         "average_inventory_value": average.quantize(Decimal("0.01")),
-        "inventory_turnover": _ratio(cogs, average, "0.01"),
-        "days_of_supply": _ratio(end, daily_cogs, "0.1"),
-        "order_lines": len(lines),
-        "stockout_lines": stockouts,
-        "stockout_rate": _ratio(stockouts, len(lines), "0.0001"),
+        "inventory_turnover": inventory_turnover,
+        "days_of_supply": ratio(end, daily_cogs, "0.1"),
+        "order_lines": lines.lines,
+        "stockout_lines": lines.stockouts,
+        "stockout_rate": ratio(lines.stockouts, lines.lines, "0.0001"),
         "count_lines": counted,
         "count_lines_accurate": accurate,
-        "inventory_record_accuracy": _ratio(accurate, counted, "0.0001"),
-        "units_ordered": ordered,
-        "units_shipped": shipped,
-        "fill_rate": _ratio(shipped, ordered, "0.0001"),
+        "inventory_record_accuracy": ratio(accurate, counted, "0.0001"),
+        "units_ordered": lines.ordered,
+        "units_shipped": lines.shipped,
+        "fill_rate": ratio(lines.shipped, lines.ordered, "0.0001"),
         "processing_time": await processing_times(session, warehouse_id, period),
         "definitions": DEFINITIONS,
     }

@@ -5,7 +5,7 @@
 // fails when it is stale), so every deploy that changes a file changes the cache name, the
 // browser installs the new worker, and the page offers to switch to it.
 
-const VERSION = 'bda04736a83c';
+const VERSION = 'd82b5862df7c';
 const CACHE = `stockhand-shell-${VERSION}`;
 
 const SHELL = [
@@ -44,6 +44,7 @@ const SHELL = [
   'js/ui/count.js',
   'js/ui/counts-admin.js',
   'js/ui/dashboard.js',
+  'js/ui/dashboard_charts.js',
   'js/ui/expiry.js',
   'js/ui/login.js',
   'js/ui/lookup.js',
@@ -58,6 +59,10 @@ const SHELL = [
   'js/ui/shell.js',
   'js/ui/tasks.js',
   'js/ui/transfer.js',
+  'vendor/uplot/LICENSE',
+  'vendor/uplot/README.md',
+  'vendor/uplot/uPlot.esm.js',
+  'vendor/uplot/uPlot.min.css',
 ];
 
 self.addEventListener('install', (event) => {

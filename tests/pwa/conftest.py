@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,11 +98,10 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("stockhand serve did not become healthy within 30 s")
 
 
-@pytest.fixture(scope="session")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    """A fresh SQLite database, migrated, with the demo loaded once per session, served by
-    `stockhand serve` on a free port."""
-    folder = tmp_path_factory.mktemp("pwa")
+@contextmanager
+def serve_demo(folder: Path, *demo_args: str) -> Iterator[World]:
+    """A fresh SQLite database in `folder`, migrated, with the demo loaded (`stockhand demo
+    *demo_args`), served by `stockhand serve` on a free port until the block ends."""
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'stockhand.db'}",
@@ -109,10 +109,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     }
     cli = str(Path(sys.executable).parent / "stockhand")
     subprocess.run([cli, "migrate"], env=env, check=True, capture_output=True, cwd=ROOT)
-    # No year of history: the screens need the warehouse, not its past (~10 s, not minutes).
-    subprocess.run(
-        [cli, "demo", "--no-history"], env=env, check=True, capture_output=True, cwd=ROOT
-    )
+    subprocess.run([cli, "demo", *demo_args], env=env, check=True, capture_output=True, cwd=ROOT)
     port = _free_port()
     log = (folder / "serve.log").open("wb")
     process = subprocess.Popen(
@@ -137,6 +134,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """The demo without its year of history: the screens need the warehouse, not its past
+    (~10 s, not minutes)."""
+    with serve_demo(tmp_path_factory.mktemp("pwa"), "--no-history") as w:
+        yield w
 
 
 def untracked_item_with_case(world: World, skip: int = 0) -> dict[str, Any]:

@@ -14,7 +14,10 @@ def sign_in(page: Page, username: str, *, locale: str | None = None) -> None:
     page.goto("/")
     page.wait_for_selector("#username")
     if locale:
+        # Choosing a language draws the form anew, a moment later: type into the new one.
+        page.evaluate("() => { document.querySelector('#username').dataset.stale = 'yes'; }")
         page.click(f'button[lang="{locale}"]')
+        page.wait_for_selector("#username:not([data-stale])")
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
     page.click('form button[type="submit"]')

@@ -20,7 +20,7 @@ SCREENS = [
     ("transfers", "/transfers", "h2"),
     ("outbox", "/outbox", '[data-testid="outbox-count"]'),
     ("settings", "/settings", '[data-testid="push-subscribe"]'),
-    ("dashboard", "/sup/dashboard", '[data-testid="chart-zones"] svg'),
+    ("dashboard", "/sup/dashboard", '[data-testid="chart-stock-value"] canvas'),
     ("counts", "/sup/counts", "form"),
     ("approvals", "/sup/approvals", "section"),
     ("expiry", "/sup/expiry", '[data-testid="expiry-table"]'),

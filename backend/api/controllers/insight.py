@@ -18,15 +18,25 @@ from backend.api.schemas import (
     KeyFigures,
     SlowMoverOut,
     StockValueRow,
+    Trends,
 )
 from backend.db.models import utcnow
-from backend.service import insight, kpis
+from backend.service import insight, kpis, trends
+from backend.service.buckets import Bucket
 
 Days = Annotated[int, Parameter(ge=1, le=3650)]
+# Two years of daily buckets at most: 731 points is already more than a phone can show.
+TrendDays = Annotated[int, Parameter(ge=1, le=730)]
+ExpiryDays = Annotated[int, Parameter(ge=0, le=3650)]
 
-KPI_DESCRIPTION = "Definitions, as computed:\n\n" + "\n".join(
-    f"- **{name}**: {text}" for name, text in kpis.DEFINITIONS.items()
-)
+
+def _described(definitions: dict[str, str]) -> str:
+    return "Definitions, as computed:\n\n" + "\n".join(
+        f"- **{name}**: {text}" for name, text in definitions.items()
+    )
+
+
+KPI_DESCRIPTION = _described(kpis.DEFINITIONS)
 
 
 def _aware(at: dt.datetime | None) -> dt.datetime | None:
@@ -114,3 +124,30 @@ class InsightController(Controller):
         return msgspec.convert(
             await kpis.key_figures(db, warehouse_id, period), KeyFigures, from_attributes=True
         )
+
+    @get(
+        "/trends",
+        summary="Stock value, turnover, stockout rate and count accuracy of a warehouse per "
+        "day, week or month over the last `days` days, with low-stock and near-expiry counts now",
+        description=_described(trends.DEFINITIONS),
+    )
+    async def warehouse_trends(
+        self,
+        db: Db,
+        actor: CurrentActor,
+        warehouse_id: FromQuery[int],
+        days: FromQuery[TrendDays] = 90,
+        bucket: FromQuery[Bucket] = "week",
+        near_expiry_days: FromQuery[ExpiryDays] = 30,
+    ) -> Trends:
+        found = await trends.warehouse_trends(
+            db,
+            actor,
+            warehouse_id,
+            days=days,
+            bucket=bucket,
+            near_expiry_days=near_expiry_days,
+            # The calendar day of the near-expiry list (GET /api/lots/near-expiry).
+            today=dt.date.today(),
+        )
+        return msgspec.convert(found, Trends, from_attributes=True)

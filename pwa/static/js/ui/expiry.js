@@ -9,7 +9,9 @@ import { errorText, loading, empty } from './common.js';
 export async function render() {
   const warehouses = await md.warehouses();
   const list = h('div', {}, loading());
-  const warehouse = h('select', { id: 'ex-warehouse', onchange: fill }, warehouses.map((w) => h('option', { value: String(w.id) }, `${w.code} · ${w.name}`)));
+  // The dashboard's tile says which warehouse it counted: #/sup/expiry?warehouse=ID.
+  const wanted = new URLSearchParams(location.hash.split('?')[1] || '').get('warehouse');
+  const warehouse = h('select', { id: 'ex-warehouse', onchange: fill }, warehouses.map((w) => h('option', { value: String(w.id), selected: String(w.id) === wanted }, `${w.code} · ${w.name}`)));
   const days = h('select', { id: 'ex-days', onchange: fill }, [7, 14, 30, 60].map((d) => h('option', { value: String(d), selected: d === 30 }, t('expiry.days', { n: d }))));
 
   async function fill() {

@@ -1,11 +1,10 @@
-// Supervisors: items whose available stock in a warehouse is at or below a threshold.
-//
-// The API has no reorder rules yet, so the threshold is the supervisor's (kept on this
-// device); when rules arrive this list should use each item's minimum instead.
+// Supervisors: items below the minimum of their reorder rule (what the dashboard counts),
+// then items whose available stock is at or below a number of the supervisor's own (kept on
+// this device), which also catches items no rule covers.
 
 import { h, replace } from '../dom.js';
 import { t, formatNumber } from '../i18n.js';
-import { allPages } from '../api.js';
+import { api, allPages } from '../api.js';
 import { getAll } from '../db.js';
 import * as md from '../masterdata.js';
 import { errorText, loading, empty } from './common.js';
@@ -15,10 +14,30 @@ const KEY = 'stockhand.lowstock';
 export async function render() {
   const warehouses = await md.warehouses();
   const list = h('div', {}, loading());
-  const warehouse = h('select', { id: 'ls-warehouse', onchange: fill }, warehouses.map((w) => h('option', { value: String(w.id) }, `${w.code} · ${w.name}`)));
+  const ruled = h('div', {}, loading());
+  // The dashboard's tile says which warehouse it counted: #/sup/lowstock?warehouse=ID.
+  const wanted = new URLSearchParams(location.hash.split('?')[1] || '').get('warehouse');
+  const warehouse = h('select', { id: 'ls-warehouse', onchange: fill }, warehouses.map((w) => h('option', { value: String(w.id), selected: String(w.id) === wanted }, `${w.code} · ${w.name}`)));
   const threshold = h('input', { id: 'ls-threshold', type: 'number', inputmode: 'numeric', min: '0', value: localStorage.getItem(KEY) || '10', onchange: () => { localStorage.setItem(KEY, threshold.value); fill(); } });
 
+  async function fillRuled() {
+    replace(ruled, loading());
+    try {
+      const page = await api(`/api/reorder-rules?warehouse_id=${warehouse.value}&status=below&limit=500`);
+      replace(ruled, page.items.length ? h('table', { class: 'data', 'data-testid': 'reorder-below-table' },
+        h('thead', {}, h('tr', {}, h('th', {}, t('common.item')), h('th', { class: 'num' }, t('lookup.available')), h('th', { class: 'num' }, t('lowstock.minimum')), h('th', { class: 'num' }, t('lowstock.suggested')))),
+        h('tbody', {}, page.items.map((r) => h('tr', {},
+          h('td', {}, h('span', { class: 'code' }, r.sku), h('div', { class: 'muted', translate: 'no' }, r.item_name)),
+          h('td', { class: 'num' }, formatNumber(r.available)),
+          h('td', { class: 'num' }, formatNumber(r.minimum)),
+          h('td', { class: 'num' }, formatNumber(r.suggested_order)))))) : empty(t('lowstock.none_below')));
+    } catch (error) {
+      replace(ruled, h('div', { class: 'msg warn' }, errorText(error)));
+    }
+  }
+
   async function fill() {
+    fillRuled();
     replace(list, loading());
     try {
       const rows = await allPages(`/api/stock?warehouse_id=${warehouse.value}`, { max: 5000 });
@@ -48,9 +67,12 @@ export async function render() {
 
   fill();
   const el = h('div', {}, h('h2', {}, t('lowstock.title')),
+    h('div', { class: 'field' }, h('label', { for: 'ls-warehouse' }, t('common.warehouse')), warehouse),
+    h('h3', {}, t('lowstock.below_minimum')),
+    ruled,
+    h('h3', {}, t('lowstock.by_threshold')),
     h('p', { class: 'muted' }, t('lowstock.note')),
-    h('div', { class: 'grid2' }, h('div', { class: 'field' }, h('label', { for: 'ls-warehouse' }, t('common.warehouse')), warehouse),
-      h('div', { class: 'field' }, h('label', { for: 'ls-threshold' }, t('lowstock.threshold')), threshold)),
+    h('div', { class: 'field' }, h('label', { for: 'ls-threshold' }, t('lowstock.threshold')), threshold),
     list);
   return { el, title: t('lowstock.title'), back: '/tasks' };
 }
