@@ -74,7 +74,7 @@ from backend.api.controllers.sync import get_snapshot
 from backend.api.controllers.system import health
 from backend.api.controllers.tasks import TaskController, claim, pick, put_away
 from backend.api.controllers.transfers import TransferController
-from backend.api.controllers.users import UserController
+from backend.api.controllers.users import UserController, WorkerController
 from backend.api.controllers.webhooks import WebhookController
 from backend.api.deps import provide_actor, provide_db, provide_sessions, provide_settings
 from backend.api.errors import EXCEPTION_HANDLERS
@@ -121,6 +121,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         health,
         AuthController,
         UserController,
+        WorkerController,
         WarehouseController,
         LocationController,
         ItemController,

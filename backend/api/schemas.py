@@ -94,6 +94,17 @@ class UserOut(Output):
     warehouse_ids: list[int]
 
 
+class WorkerOut(Output):
+    """Someone a supervisor can assign work to, and how many unfinished tasks they hold in
+    the warehouse asked about."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    open_tasks: int
+
+
 class LoginResponse(Output):
     access_token: str
     token_type: str

@@ -5,7 +5,7 @@
 // fails when it is stale), so every deploy that changes a file changes the cache name, the
 // browser installs the new worker, and the page offers to switch to it.
 
-const VERSION = 'd82b5862df7c';
+const VERSION = 'c7c09e5556b0';
 const CACHE = `stockhand-shell-${VERSION}`;
 
 const SHELL = [

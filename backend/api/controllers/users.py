@@ -1,18 +1,18 @@
-"""User administration."""
+"""User administration, and the people a supervisor can assign work to."""
 
 from __future__ import annotations
 
 from litestar import Controller, get, patch, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy import select
 
 from backend.api.auth import user_out
 from backend.api.controllers.convert import changes
-from backend.api.deps import Db
-from backend.api.guards import requires_admin
-from backend.api.schemas import UserCreate, UserOut, UserUpdate
+from backend.api.deps import CurrentActor, Db
+from backend.api.guards import requires_admin, requires_supervisor
+from backend.api.schemas import UserCreate, UserOut, UserUpdate, WorkerOut
 from backend.db.models import User
-from backend.service import catalog, users
+from backend.service import catalog, staff, users
 
 
 class UserController(Controller):
@@ -50,3 +50,30 @@ class UserController(Controller):
                 user.password_hash = users.hash_password(fields.pop("password"))
             catalog.apply_changes(user, fields)
             return await user_out(db, user)
+
+
+class WorkerController(Controller):
+    path = "/api/workers"
+    tags = ["users"]
+    guards = [requires_supervisor]
+
+    @get(
+        "/",
+        summary="The people of a warehouse a supervisor can assign work to",
+        description="Active workers and supervisors of the warehouse (workers first), each "
+        "with the number of its tasks they hold unfinished (open, assigned, in progress).",
+    )
+    async def list_workers(
+        self, db: Db, actor: CurrentActor, warehouse_id: FromQuery[int]
+    ) -> list[WorkerOut]:
+        found = await staff.assignable(db, actor, warehouse_id)
+        return [
+            WorkerOut(
+                id=a.user.id,
+                username=a.user.username,
+                display_name=a.user.display_name,
+                role=a.user.role,
+                open_tasks=a.open_tasks,
+            )
+            for a in found
+        ]

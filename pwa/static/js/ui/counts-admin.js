@@ -12,19 +12,31 @@ export async function render({ navigate }) {
   const list = h('div', {}, loading());
   const warehouses = await md.warehouses();
   const bins = (await md.locations()).filter((l) => l.kind === 'bin').sort((a, b) => a.code.localeCompare(b.code));
-  let users = [];
-  try { users = (await api('/api/users')).filter((u) => u.active); } catch { /* only admins may list users */ }
-
-  const warehouse = h('select', { id: 'cc-warehouse' }, warehouses.map((w) => h('option', { value: String(w.id) }, `${w.code} · ${w.name}`)));
+  const warehouse = h('select', { id: 'cc-warehouse', onchange: () => loadWorkers() }, warehouses.map((w) => h('option', { value: String(w.id) }, `${w.code} · ${w.name}`)));
   const scope = h('select', { id: 'cc-scope', onchange: () => drawScope() },
     h('option', { value: 'range' }, t('counts.scope_range')), h('option', { value: 'abc' }, t('counts.scope_abc')));
   const from = h('input', { id: 'cc-from', list: 'cc-bins', placeholder: bins[0]?.code || '' });
   const to = h('input', { id: 'cc-to', list: 'cc-bins', placeholder: bins[bins.length - 1]?.code || '' });
   const abc = h('select', { id: 'cc-abc' }, ['A', 'B', 'C'].map((c) => h('option', { value: c }, t('counts.class', { c }))));
   const scopeFields = h('div', {});
-  const assignee = users.length
-    ? h('select', { id: 'cc-assignee' }, h('option', { value: '' }, t('counts.anyone')), users.filter((u) => u.role === 'worker').map((u) => h('option', { value: String(u.id) }, u.display_name || u.username)))
-    : h('input', { id: 'cc-assignee', type: 'number', inputmode: 'numeric', min: '1', placeholder: t('counts.anyone') });
+  const assignee = h('select', { id: 'cc-assignee' }, h('option', { value: '' }, t('counts.anyone')));
+  const assigneeHint = h('p', { class: 'muted' });
+
+  // The warehouse's people with the tasks they already hold, so the count goes to whoever has
+  // least; without the network the count is left open for any worker to take.
+  async function loadWorkers() {
+    replace(assignee, h('option', { value: '' }, t('counts.anyone')));
+    assigneeHint.textContent = '';
+    if (!warehouse.value) return;
+    try {
+      const people = await api(`/api/workers?warehouse_id=${encodeURIComponent(warehouse.value)}`);
+      for (const p of people.filter((w) => w.role === 'worker')) {
+        assignee.append(h('option', { value: String(p.id) }, t('counts.worker_load', { name: p.display_name || p.username, n: p.open_tasks })));
+      }
+    } catch {
+      assigneeHint.textContent = t('counts.assignee_hint');
+    }
+  }
 
   function drawScope() {
     replace(scopeFields, scope.value === 'range'
@@ -65,6 +77,7 @@ export async function render({ navigate }) {
 
   drawScope();
   fill();
+  loadWorkers();
   const el = h('div', {},
     h('h2', {}, t('counts.title')),
     message,
@@ -73,8 +86,7 @@ export async function render({ navigate }) {
       h('div', { class: 'field' }, h('label', { for: 'cc-warehouse' }, t('common.warehouse')), warehouse),
       h('div', { class: 'field' }, h('label', { for: 'cc-scope' }, t('counts.scope')), scope),
       scopeFields,
-      h('div', { class: 'field' }, h('label', { for: 'cc-assignee' }, t('counts.assignee')), assignee,
-        users.length ? null : h('p', { class: 'muted' }, t('counts.assignee_hint'))),
+      h('div', { class: 'field' }, h('label', { for: 'cc-assignee' }, t('counts.assignee')), assignee, assigneeHint),
       h('button', { type: 'submit', class: 'primary wide' }, t('counts.create'))),
     h('h3', {}, t('counts.recent')),
     list);
