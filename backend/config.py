@@ -65,6 +65,11 @@ class Settings:
     database_url: str = field(default_factory=_default_database_url)
     secret_key: str = ""
     token_ttl_seconds: int = 12 * 3600
+    # Sign-ins refused after this many failures within the window, per username and per client
+    # address (the latter high: a warehouse's handhelds often share one address).
+    login_max_failures: int = 5
+    login_max_failures_per_client: int = 100
+    login_window_seconds: int = 15 * 60
     db_pool_size: int = 10
     max_body_bytes: int = 2 * 1024 * 1024
     sync_max_events: int = 500

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.exceptions import NotAuthorizedException
@@ -18,6 +18,7 @@ from backend.api.schemas import LoginRequest, LoginResponse, UserOut
 from backend.config import Settings
 from backend.db.models import User
 from backend.domain.actor import Actor
+from backend.service import login_throttle
 from backend.service.users import authenticate, load_actor, warehouse_ids
 
 
@@ -58,17 +59,33 @@ class AuthController(Controller):
     tags = ["auth"]
 
     @post("/login", status_code=200, summary="Sign in and receive a bearer token")
-    async def login(self, data: JSONBody[LoginRequest], db: Db, state: State) -> LoginResponse:
+    async def login(
+        self, data: JSONBody[LoginRequest], db: Db, state: State, request: Request[Any, Any, Any]
+    ) -> LoginResponse:
         settings: Settings = state.settings
         jwt_auth: JWTAuth[Actor, Token] = state.jwt_auth
+        limits = login_throttle.Limits(
+            per_username=settings.login_max_failures,
+            per_client=settings.login_max_failures_per_client,
+            window=dt.timedelta(seconds=settings.login_window_seconds),
+        )
+        client = request.client.host if request.client else "unknown"
         async with db.begin():
+            await login_throttle.check(db, data.username, client, limits)
             user = await authenticate(db, data.username, data.password)
             if user is None:
-                raise NotAuthorizedException(
-                    "wrong username or password, or the account is deactivated"
+                # Recorded and committed before the refusal, so that it counts.
+                await login_throttle.failed(db, data.username, client, limits)
+            else:
+                await login_throttle.succeeded(db, data.username)
+                token = jwt_auth.create_token(
+                    identifier=str(user.id), token_extras={"role": user.role}
                 )
-            token = jwt_auth.create_token(identifier=str(user.id), token_extras={"role": user.role})
-            body = await user_out(db, user)
+                body = await user_out(db, user)
+        if user is None:
+            raise NotAuthorizedException(
+                "wrong username or password, or the account is deactivated"
+            )
         return LoginResponse(
             access_token=token,
             token_type="bearer",

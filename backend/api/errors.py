@@ -10,7 +10,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_409_CONFLICT, HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DataError, IntegrityError
 
-from backend.domain.errors import DomainError
+from backend.domain.errors import DomainError, TooManyAttempts
 
 log = structlog.get_logger("stockhand.errors")
 
@@ -37,7 +37,10 @@ def _body(status: int, code: str, message: str, details: Any = None) -> Response
 
 
 def domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
-    return _body(exc.status_code, exc.code, exc.message, exc.details)
+    response = _body(exc.status_code, exc.code, exc.message, exc.details)
+    if isinstance(exc, TooManyAttempts):
+        response.headers["Retry-After"] = str(exc.details["retry_after"])
+    return response
 
 
 def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:

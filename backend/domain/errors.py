@@ -134,3 +134,10 @@ def status_for_code(code: str | None) -> int:
         if cls.code == code:
             return cls.status_code
     return DomainError.status_code
+
+
+class TooManyAttempts(DomainError):
+    """Sign-ins refused for a while after repeated wrong passwords; `retry_after` seconds."""
+
+    code = "too_many_attempts"
+    status_code = 429
