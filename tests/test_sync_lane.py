@@ -90,6 +90,21 @@ async def twin_sessions(twin_url: str) -> AsyncIterator[async_sessionmaker[Async
     await engine.dispose()
 
 
+@pytest.fixture
+def taken(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many events the lane applied (a one-item list, counted up as runs are written)."""
+    count = [0]
+    original = sync_service.lane_run.apply_run
+
+    async def counting_run(*args: Any, **kwargs: Any) -> tuple[list[Outcome], bool]:
+        decided, blocked = await original(*args, **kwargs)
+        count[0] += len(decided)
+        return decided, blocked
+
+    monkeypatch.setattr(sync_service.lane_run, "apply_run", counting_run)
+    return count
+
+
 class Floor:
     """The work the batches act on: the test world plus orders with pick tasks and counts."""
 
@@ -354,7 +369,7 @@ async def _state(
 async def test_lane_matches_the_handlers(
     sessions: async_sessionmaker[AsyncSession],
     twin_sessions: async_sessionmaker[AsyncSession],
-    monkeypatch: pytest.MonkeyPatch,
+    taken: list[int],
     seed: int,
 ) -> None:
     floor = await _floor(sessions)
@@ -362,17 +377,7 @@ async def test_lane_matches_the_handlers(
     assert floor.pick_lines == twin.pick_lines and floor.count_lines == twin.count_lines
     events = _stream(floor, seed, 180)
 
-    taken = [0]
-    original = sync_service.lane_run.apply_run
-
-    async def counting_run(*args: Any, **kwargs: Any) -> tuple[list[Outcome], bool]:
-        decided, blocked = await original(*args, **kwargs)
-        taken[0] += len(decided)
-        return decided, blocked
-
-    monkeypatch.setattr(sync_service.lane_run, "apply_run", counting_run)
     with_lane = await _apply(sessions, floor, events, lane=True)
-    monkeypatch.undo()
     reference = await _apply(twin_sessions, twin, events, lane=False)
 
     assert [_outcome(o) for o in with_lane] == [_outcome(o) for o in reference]
@@ -408,7 +413,7 @@ async def test_replayed_lane_batch_is_all_duplicates(
 
 
 async def test_count_in_a_run_is_judged_before_the_runs_later_moves(
-    sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+    sessions: async_sessionmaker[AsyncSession], taken: list[int]
 ) -> None:
     """A bin counted at 10:00 and sent after a move out of it made at 10:05, in one run: the
     count sees the shelf as it was at 10:00, so it matches the book."""
@@ -425,15 +430,6 @@ async def test_count_in_a_run_is_judged_before_the_runs_later_moves(
          "occurred_at": at.isoformat(), "count_line_id": line["id"],
          "entries": [{"item_id": world.items["PLAIN"], "quantity": 60}]},
     ]  # fmt: skip
-    taken = [0]
-    original = sync_service.lane_run.apply_run
-
-    async def counting_run(*args: Any, **kwargs: Any) -> tuple[list[Outcome], bool]:
-        decided, blocked = await original(*args, **kwargs)
-        taken[0] += len(decided)
-        return decided, blocked
-
-    monkeypatch.setattr(sync_service.lane_run, "apply_run", counting_run)
     outcomes = await _apply(sessions, floor, events, lane=True)
     assert [o.status for o in outcomes] == ["applied", "applied"]
     assert taken[0] == 2
