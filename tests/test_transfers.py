@@ -135,6 +135,9 @@ async def test_ship_receive_part_and_close_off_the_rest(
     losses = [m for m in moves["items"] if m["to_location"] == "@ADJUSTMENT"]
     assert [(m["quantity"], m["reason"], m["note"]) for m in losses] == [
         (2, "transit_loss", "lost on the truck")]
+    # Written off from where the units were last seen: nothing passes through the dock.
+    assert [(m["from_location"], m["to_location"]) for m in moves["items"]
+            if m["reason"] == "transit_loss"] == [(TRANSIT, "@ADJUSTMENT")]
     late = await worker.post("/api/transfers/ship", ship(worker, transfer, {
         "line_id": line["id"], "quantity": 1, "from_location_id": world.loc("A-01")}))
     assert late.status_code == 409

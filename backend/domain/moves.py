@@ -60,7 +60,7 @@ def check_line(line: MoveLine, item: ItemRules, source: PlaceRules, dest: PlaceR
             )
         if not place.active:
             raise InvalidMove(f"location {place.code} is deactivated", location=place.code)
-    if source.is_virtual and dest.is_virtual:
+    if source.is_virtual and dest.is_virtual and not _writes_off_transit(source, dest):
         raise InvalidMove("a move needs a real location on at least one side")
     if not (source.is_virtual or dest.is_virtual) and source.warehouse_id != dest.warehouse_id:
         raise InvalidMove(
@@ -79,3 +79,9 @@ def check_line(line: MoveLine, item: ItemRules, source: PlaceRules, dest: PlaceR
             raise TrackingError(f"item {item.sku} needs one serial number per unit", sku=item.sku)
         if line.quantity != 1:
             raise TrackingError("a serial number stands for exactly one unit", sku=item.sku)
+
+
+def _writes_off_transit(source: PlaceRules, dest: PlaceRules) -> bool:
+    """Stock lost on the way between warehouses is written off where it is, in transit: the
+    one move between two virtual locations that stands for something on the floor."""
+    return source.kind == "transit" and dest.kind in ("adjustment", "scrap")

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.db.models import (
@@ -500,10 +500,9 @@ async def _write_off_lines(
     missing: list[tuple[TransferLine, int]],
     reason: str,
 ) -> list[MoveLine]:
-    """Transit -> a real destination location -> adjustment, posted together so the real
-    location nets to zero: the ledger allows no move between two virtual locations."""
+    """Transit -> the destination's adjustment location: what never arrived is written off
+    where the ledger last saw it."""
     transit = await transit_location(session, transfer)
-    landing = await _landing(session, transfer.to_warehouse_id)
     adjustment = await virtual_location(session, transfer.to_warehouse_id, "adjustment")
     pools: dict[int, list[str]] = defaultdict(list)
     lines: list[MoveLine] = []
@@ -519,42 +518,18 @@ async def _write_off_lines(
                     f"{quantity} serials of {item.sku} should be in transit, {len(serials)} are",
                     sku=item.sku,
                 )
-        for source, dest in ((transit.id, landing.id), (landing.id, adjustment.id)):
-            lines += await unit_lines(
-                session,
-                item,
-                quantity=quantity,
-                source=source,
-                dest=dest,
-                lot_id=line.lot_id,
-                serials=serials,
-                reason=WRITE_OFF_REASON,
-                note=reason,
-            )
-    return lines
-
-
-async def _landing(session: AsyncSession, warehouse_id: int) -> Location:
-    """The receiving dock, else the first active bin or dock of the warehouse."""
-    location = (
-        await session.execute(
-            select(Location)
-            .where(
-                Location.warehouse_id == warehouse_id,
-                Location.kind.in_(STOCK_KINDS),
-                Location.active.is_(True),
-            )
-            .order_by(
-                case((Location.purpose == "receiving", 0), else_=1),
-                Location.pick_sequence,
-                Location.id,
-            )
-            .limit(1)
+        lines += await unit_lines(
+            session,
+            item,
+            quantity=quantity,
+            source=transit.id,
+            dest=adjustment.id,
+            lot_id=line.lot_id,
+            serials=serials,
+            reason=WRITE_OFF_REASON,
+            note=reason,
         )
-    ).scalar_one_or_none()
-    if location is None:
-        raise NotFound("the destination warehouse has no bin or dock to receive into")
-    return location
+    return lines
 
 
 # --- shared -------------------------------------------------------------------------------
