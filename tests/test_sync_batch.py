@@ -9,7 +9,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from backend.db.models import Command
+from backend.db.models import Command, StockMove
 from backend.domain.commands import MoveStock
 from backend.service import catalog
 from backend.service import sync as sync_service
@@ -80,6 +80,28 @@ async def test_chunks_commit_each_event_once_across_many_chunks(
     assert recorded == len(events)
 
 
+class _Deadlock(Exception):
+    sqlstate = "40P01"
+
+
+def _moves(world, n: int) -> list[MoveStock]:  # type: ignore[no-untyped-def]
+    return [
+        MoveStock(event_id=uuid.uuid4(), device_id="d1", occurred_at=dt.datetime.now(dt.UTC),
+                  item_id=world.items["PLAIN"], from_location_id=world.loc("A-01"),
+                  to_location_id=world.loc("A-04"), quantity=1)
+        for _ in range(n)
+    ]
+
+
+async def _applied_once(sessions, commands) -> None:  # type: ignore[no-untyped-def]
+    async with sessions() as session:
+        rows = await session.scalar(select(func.count()).select_from(Command).where(
+            Command.event_id.in_([c.event_id for c in commands])))
+        moved = await session.scalar(select(func.count()).select_from(StockMove).where(
+            StockMove.document_ref.in_([str(c.event_id) for c in commands])))
+    assert rows == moved == len(commands)
+
+
 async def test_a_chunk_the_database_gives_up_is_applied_event_by_event(
     world, sessions, monkeypatch
 ):
@@ -87,32 +109,45 @@ async def test_a_chunk_the_database_gives_up_is_applied_event_by_event(
     one by one, each still applied exactly once."""
     from sqlalchemy.exc import DBAPIError
 
-    class Deadlock(Exception):
-        sqlstate = "40P01"
-
     real = sync_service._apply_event
     calls = {"n": 0}
 
     async def flaky(session, command, actor, seen):  # type: ignore[no-untyped-def]
         calls["n"] += 1
         if calls["n"] == 3:
-            raise DBAPIError("UPDATE quants", {}, Deadlock())
+            raise DBAPIError("UPDATE quants", {}, _Deadlock())
         return await real(session, command, actor, seen)
 
     monkeypatch.setattr(sync_service, "_apply_event", flaky)
-    actor = world.actors["worker"]
-    commands = [
-        MoveStock(event_id=uuid.uuid4(), device_id="d1", occurred_at=dt.datetime.now(dt.UTC),
-                  item_id=world.items["PLAIN"], from_location_id=world.loc("A-01"),
-                  to_location_id=world.loc("A-04"), quantity=1)
-        for _ in range(4)
-    ]
-    outcomes = await apply_batch(sessions, commands, actor)
+    commands = _moves(world, 4)
+    outcomes = await apply_batch(sessions, commands, world.actors["worker"], lane=False)
+    assert calls["n"] == 3
     assert [o.status for o in outcomes] == ["applied"] * 4
-    async with sessions() as session:
-        rows = await session.scalar(select(func.count()).select_from(Command).where(
-            Command.event_id.in_([c.event_id for c in commands])))
-    assert rows == 4
+    await _applied_once(sessions, commands)
+
+
+async def test_a_lane_run_the_database_gives_up_is_applied_event_by_event(
+    world, sessions, monkeypatch
+):
+    """The same when the deadlock hits a run of the set-wise lane after it wrote."""
+    from sqlalchemy.exc import DBAPIError
+
+    real = sync_service.lane_run.apply_run
+    calls = {"n": 0}
+
+    async def flaky(session, commands, actor, seen):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        decided = await real(session, commands, actor, seen)
+        if calls["n"] == 1:
+            raise DBAPIError("UPDATE quants", {}, _Deadlock())
+        return decided
+
+    monkeypatch.setattr(sync_service.lane_run, "apply_run", flaky)
+    commands = _moves(world, 5)
+    outcomes = await apply_batch(sessions, commands, world.actors["worker"])
+    assert calls["n"] == 1
+    assert [o.status for o in outcomes] == ["applied"] * 5
+    await _applied_once(sessions, commands)
 
 
 async def test_snapshot_then_delta(world, worker: Api, supervisor: Api):
