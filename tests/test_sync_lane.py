@@ -48,6 +48,7 @@ from backend.domain.commands import OpeningLine, PostOpeningBalance
 from backend.service import catalog, counting, sales
 from backend.service import sync as sync_service
 from backend.service.commands import Outcome, apply_command
+from backend.service.sealing import verify_ledger
 from backend.service.sync import apply_batch
 from tests.conftest import PG_ADMIN_URL, _truncate
 from tests.world import World, build_world
@@ -394,6 +395,9 @@ async def test_lane_matches_the_handlers(
     for item, _, _, on_hand, _ in lane_state["quants"]:
         totals[item] = totals.get(item, 0) + on_hand
     assert set(totals.values()) == {0}
+    async with sessions() as session:
+        report = await verify_ledger(session)
+    assert report.ok, report.problems
 
 
 async def test_replayed_lane_batch_is_all_duplicates(

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from backend.db.models import Command, Quant, StockMove
 from backend.domain.commands import MoveStock, OpeningLine, PostOpeningBalance
 from backend.service.commands import apply_command
+from backend.service.sealing import verify_ledger
 from backend.service.sync import apply_batch
 from tests.world import World
 
@@ -83,6 +84,10 @@ async def test_devices_racing_over_the_same_bins(
         )
         moves = (await session.execute(select(StockMove))).scalars().all()
         quants = (await session.execute(select(Quant))).scalars().all()
+        # Each command's digest matches the moves written under it, sealed or not.
+        report = await verify_ledger(session)
+    assert report.ok, report.problems
+    assert report.commands_checked >= statuses.count("applied")
     assert recorded == {s: statuses.count(s) for s in set(statuses)}
     # The quants are the ledger, summed; real locations never below zero.
     expected: dict[tuple[int, int], int] = defaultdict(int)
