@@ -442,3 +442,27 @@ async def test_count_in_a_run_is_judged_before_the_runs_later_moves(
             await session.execute(select(CountEntry).where(CountEntry.count_line_id == line["id"]))
         ).scalar_one()
     assert (entry.book_quantity, entry.variance, entry.status) == (60, 0, "accepted")
+
+
+async def test_a_count_stamped_without_a_time_zone_is_refused_alone(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    floor = await _floor(sessions)
+    world = floor.world
+    first, second = floor.count_lines[0], floor.count_lines[1]
+    at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)
+
+    def count(line: dict[str, Any], stamp: str) -> dict[str, Any]:
+        return {"type": "record_count", "event_id": str(uuid.uuid4()), "device_id": "d",
+                "occurred_at": stamp, "count_line_id": line["id"],
+                "entries": [{"item_id": world.items["PLAIN"], "quantity": 70}]}  # fmt: skip
+
+    events = [
+        count(first, at.replace(tzinfo=None).isoformat()),
+        count(second, at.isoformat()),
+    ]
+    outcomes = await _apply(sessions, floor, events, lane=True)
+    assert [(o.status, o.code) for o in outcomes] == [
+        ("rejected", "invalid_request"),
+        ("applied", None),
+    ]

@@ -119,9 +119,11 @@ async def load(session: AsyncSession, commands: Sequence[CommandBase]) -> World:
     item_ids |= {r["item_id"] for r in count_lines if r["item_id"] is not None}
 
     await _quants(session, world, item_ids, location_ids, bins)
+    # A time without a zone never reaches a planner (the envelope check stops it first).
+    stamps = [c.occurred_at for c in counts if c.occurred_at.tzinfo is not None]
+    if stamps:
+        world.bin_moves = await _bin_moves(session, bins, min(stamps))
     if counts:
-        since = min(c.occurred_at for c in counts)
-        world.bin_moves = await _bin_moves(session, bins, since)
         world.count_policy = await policies.count_policy(session)
         item_ids |= {key[0] for key in world.quants}
         item_ids |= {m[2] for m in world.bin_moves or ()}
