@@ -21,7 +21,7 @@ from typing import Any
 import msgspec
 import psycopg
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.api.schemas import SyncEvent
@@ -44,7 +44,7 @@ from backend.db.models import (
     TaskLine,
 )
 from backend.domain.actor import Actor
-from backend.domain.commands import OpeningLine, PostOpeningBalance
+from backend.domain.commands import MoveStock, OpeningLine, PostOpeningBalance
 from backend.service import catalog, counting, sales
 from backend.service import sync as sync_service
 from backend.service.commands import Outcome, apply_command
@@ -466,3 +466,39 @@ async def test_a_count_stamped_without_a_time_zone_is_refused_alone(
         ("rejected", "invalid_request"),
         ("applied", None),
     ]
+
+
+async def test_a_fault_in_the_lane_leaves_the_event_to_its_handler(
+    sessions: async_sessionmaker[AsyncSession],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    floor = await _floor(sessions)
+    world = floor.world
+    real = sync_service.lane_run.PLANNERS[MoveStock]
+    calls = [0]
+
+    def faulty(draft: Any, command: Any, actor: Actor) -> dict[str, Any]:
+        calls[0] += 1
+        if calls[0] == 2:
+            raise KeyError("a fault of the lane")
+        return real(draft, command, actor)
+
+    monkeypatch.setitem(sync_service.lane_run.PLANNERS, MoveStock, faulty)
+    events = [
+        {"type": "move_stock", "event_id": str(uuid.uuid4()), "device_id": "d",
+         "occurred_at": dt.datetime.now(dt.UTC).isoformat(), "item_id": world.items["PLAIN"],
+         "from_location_id": world.loc("A-01"), "to_location_id": world.loc("A-04"),
+         "quantity": 1}
+        for _ in range(3)
+    ]  # fmt: skip
+    outcomes = await _apply(sessions, floor, events, lane=True)
+    assert [o.status for o in outcomes] == ["applied"] * 3
+    assert "its handler decides" in caplog.text
+    async with sessions() as session:
+        moved = await session.scalar(
+            select(func.count())
+            .select_from(StockMove)
+            .where(StockMove.document_ref.in_([e["event_id"] for e in events]))
+        )
+    assert moved == 3

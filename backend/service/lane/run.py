@@ -61,6 +61,12 @@ async def apply_run(
             log.debug("lane stops at %s (%s): %s", command.event_id, command_type(command), stop)
             blocked = True
             break
+        except Exception:
+            # Deciding touches no database: the handler, the reference, decides instead, and
+            # the worker's scan is not lost to a fault of the lane.
+            log.exception("lane failed on %s; its handler decides", command.event_id)
+            blocked = True
+            break
         draft.commit(result)
         known[command.event_id] = "applied"
     accepted = commands[: len(state.results)]
