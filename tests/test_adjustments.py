@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from backend.db.models import Quant, StockMove
 from tests.conftest import Api, login
+from tests.ledger_checks import assert_balanced
 
 pytestmark = pytest.mark.anyio
 
@@ -34,13 +35,7 @@ async def move_count(sessions) -> int:  # type: ignore[no-untyped-def]
 
 
 async def assert_ledger_sound(sessions, api: Api) -> None:  # type: ignore[no-untyped-def]
-    async with sessions() as session:
-        sums = (await session.execute(
-            select(Quant.item_id, func.sum(Quant.on_hand)).group_by(Quant.item_id))).all()
-        assert all(total == 0 for _, total in sums), sums
-        negative = await session.scalar(select(func.count()).where(
-            Quant.is_virtual.is_(False), (Quant.on_hand < 0) | (Quant.reserved < 0)))
-        assert negative == 0
+    await assert_balanced(sessions)
     report = await api.get("/api/ledger/verify")
     assert report.status_code == 200 and report.json()["ok"], report.text
 

@@ -5,21 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from backend.db.models import Quant
+from tests.ledger_checks import assert_balanced
 
 pytestmark = pytest.mark.anyio
-
-
-async def _balanced(sessions) -> None:
-    async with sessions() as session:
-        sums = (await session.execute(
-            select(Quant.item_id, func.sum(Quant.on_hand)).group_by(Quant.item_id))).all()
-        assert all(total == 0 for _, total in sums), sums
-        negative = await session.scalar(select(func.count()).where(
-            Quant.is_virtual.is_(False), (Quant.on_hand < 0) | (Quant.reserved < 0)))
-        assert negative == 0
 
 
 async def _quant(sessions, world, sku: str, location: str) -> tuple[int, int]:
@@ -102,7 +93,7 @@ async def test_pick_short_pick_reallocate_and_ship(supervisor, worker, sessions,
     assert await _quant(sessions, world, "PLAIN", "W1/@customer") == (8, 0)
     history = (await supervisor.get(f"/api/sales-orders/{order['id']}")).json()["history"]
     assert [h["action"] for h in history].count("shipped") == 2
-    await _balanced(sessions)
+    await assert_balanced(sessions)
 
 
 async def test_lots_are_scanned_and_an_expired_lot_is_never_picked(
@@ -120,7 +111,7 @@ async def test_lots_are_scanned_and_an_expired_lot_is_never_picked(
                                                          lot_number="L1"))
     assert expired.status_code == 409 and expired.json()["code"] == "lot_expired"
     assert await _quant(sessions, world, "LOTTED", "A-02") == (20, 3)
-    await _balanced(sessions)
+    await assert_balanced(sessions)
 
 
 async def test_reserved_units_go_to_one_order_only(supervisor, worker, sessions, world,
@@ -135,7 +126,7 @@ async def test_reserved_units_go_to_one_order_only(supervisor, worker, sessions,
     again = await worker.post("/api/picks", json={**body, **worker.envelope()})
     assert again.status_code == 409  # the line is done: the same units cannot go twice
     assert await _quant(sessions, world, "PLAIN", "A-01") == (0, 0)
-    await _balanced(sessions)
+    await assert_balanced(sessions)
 
 
 async def test_offline_pick_batch_twice_is_once(supervisor, worker, sessions, world,
@@ -150,4 +141,4 @@ async def test_offline_pick_batch_twice_is_once(supervisor, worker, sessions, wo
     assert [o["status"] for o in second] == ["duplicate", "duplicate"]
     assert await _quant(sessions, world, "PLAIN", "A-01") == (6, 0)
     assert await _quant(sessions, world, "PLAIN", "W1/@customer") == (4, 0)
-    await _balanced(sessions)
+    await assert_balanced(sessions)

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from backend.db.models import Location, Quant, Serial
 from tests.conftest import Api, login
+from tests.ledger_checks import assert_balanced
 from tests.world import World
 
 pytestmark = pytest.mark.anyio
@@ -55,13 +56,7 @@ async def assert_conserved(sessions, world: World, sku: str, start: int,  # type
     real = sum(q for code, q in now.items() if "/" not in code and code != TRANSIT)
     written_off = now.get("W2/@ADJUSTMENT", 0) - w2_adjustment_start
     assert real + now.get(TRANSIT, 0) + written_off == start, now
-    async with sessions() as session:
-        sums = (await session.execute(
-            select(Quant.item_id, func.sum(Quant.on_hand)).group_by(Quant.item_id))).all()
-        assert all(total == 0 for _, total in sums), sums
-        negative = await session.scalar(select(func.count()).where(
-            Quant.is_virtual.is_(False), (Quant.on_hand < 0) | (Quant.reserved < 0)))
-        assert negative == 0
+    await assert_balanced(sessions)
     return now
 
 
