@@ -18,7 +18,8 @@ from backend.db.models import Quant, Serial
 from backend.service.sealing import seal_pending
 from scanner.gs1 import is_valid_key
 from tests.conftest import Api
-from tests.test_outbound import _balanced, _quant
+from tests.ledger_checks import assert_balanced
+from tests.test_outbound import _quant
 
 pytestmark = pytest.mark.anyio
 
@@ -183,7 +184,7 @@ def contents(package: dict) -> set[tuple[str, str | None, str | None, int]]:
 
 async def ledger_intact(supervisor: Api, sessions) -> None:
     """The ledger's invariants after a flow: balanced, never negative, sealed and verified."""
-    await _balanced(sessions)
+    await assert_balanced(sessions)
     await seal_pending(sessions)
     report = expect(await supervisor.get("/api/ledger/verify"), 200)
     assert report["ok"] is True and report["unsealed_moves"] == 0, report

@@ -28,7 +28,8 @@ from backend.db.models import Command, Quant, SalesOrderLine, Serial, StockMove
 from backend.service import packing, picking, shipping
 from tests import test_concurrency
 from tests.conftest import Api, login
-from tests.test_outbound import _balanced, _quant
+from tests.ledger_checks import assert_balanced
+from tests.test_outbound import _quant
 from tests.test_packing import (
     expect,
     order,
@@ -165,7 +166,7 @@ async def order_lines(sessions, order_id: int) -> list[tuple[int, int]]:
 
 
 async def never_negative(sessions) -> None:
-    await _balanced(sessions)
+    await assert_balanced(sessions)
     async with sessions() as session:
         assert (
             await session.scalar(
