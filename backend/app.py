@@ -51,6 +51,7 @@ from backend.api.controllers.outbound import (
     ShipmentController,
     create_pick_batch,
 )
+from backend.api.controllers.packing_station import PackingStationController
 from backend.api.controllers.purchasing import (
     PurchaseOrderController,
     ReceiptController,
@@ -149,6 +150,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         set_gs1_identity,
         PackageController,
         ShipmentController,
+        PackingStationController,
         create_pick_batch,
         get_snapshot,
         InsightController,

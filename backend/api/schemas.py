@@ -687,6 +687,54 @@ class ShipmentOut(Output):
     packages: list[str]
 
 
+class PackingOrderOut(Output):
+    """A sales order at the packing station. `units_waiting` were picked and not shipped;
+    `units_packed` of them are in packages not yet shipped; `units_to_pack` are neither."""
+
+    id: int
+    number: str
+    status: str
+    warehouse_id: int
+    customer_code: str
+    customer_name: str
+    requested_date: dt.date | None
+    units_ordered: int
+    units_picked: int
+    units_shipped: int
+    units_waiting: int
+    units_packed: int
+    units_to_pack: int
+    open_packages: int
+    closed_packages: int
+
+
+class PackingRowOut(Output):
+    """One item and lot picked for the order and not shipped. `serials` are the serial
+    numbers picked and not yet in a package."""
+
+    item_id: int
+    sku: str
+    item_name: str
+    tracking: str
+    lot_id: int | None
+    lot_number: str | None
+    expiry_date: dt.date | None
+    picked: int
+    packed: int
+    to_pack: int
+    serials: list[str]
+
+
+class PackingOrderDetail(PackingOrderOut):
+    """`rows` in the order packing takes lots when none is scanned; `applied_event_ids` are
+    the packing and shipping commands this view already includes."""
+
+    rows: list[PackingRowOut]
+    packages: list[PackageOut]
+    shipments: list[ShipmentOut]
+    applied_event_ids: list[uuid.UUID]
+
+
 class ReceiptOut(Output):
     id: int
     number: str

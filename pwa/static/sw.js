@@ -5,7 +5,7 @@
 // fails when it is stale), so every deploy that changes a file changes the cache name, the
 // browser installs the new worker, and the page offers to switch to it.
 
-const VERSION = 'c7c09e5556b0';
+const VERSION = '0e33f486af3b';
 const CACHE = `stockhand-shell-${VERSION}`;
 
 const SHELL = [
@@ -31,6 +31,7 @@ const SHELL = [
   'js/masterdata.js',
   'js/outbox.js',
   'js/overlay.js',
+  'js/packing.js',
   'js/push.js',
   'js/resolve.js',
   'js/router.js',
@@ -40,6 +41,7 @@ const SHELL = [
   'js/sync.js',
   'js/wedge.js',
   'js/ui/approvals.js',
+  'js/ui/assign.js',
   'js/ui/common.js',
   'js/ui/count.js',
   'js/ui/counts-admin.js',
@@ -51,6 +53,7 @@ const SHELL = [
   'js/ui/lowstock.js',
   'js/ui/move.js',
   'js/ui/outbox.js',
+  'js/ui/pack.js',
   'js/ui/pick.js',
   'js/ui/putaway.js',
   'js/ui/receive.js',

@@ -74,6 +74,7 @@ class World:
     """The demo warehouse as served, with what the tests look up once."""
 
     url: str
+    database: Path | None = None  # the served SQLite file, for what no endpoint undoes
     tokens: dict[str, str] = field(default_factory=dict)
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     camera_item: dict[str, Any] = field(default_factory=dict)
@@ -119,7 +120,7 @@ def serve_demo(folder: Path, *demo_args: str) -> Iterator[World]:
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, process)
-        w = World(url=url)
+        w = World(url=url, database=folder / "stockhand.db")
         for name in ("worker", "supervisor", "admin"):
             answer = httpx.post(
                 f"{url}/api/auth/login", json={"username": name, "password": PASSWORD}

@@ -1,13 +1,16 @@
 """Steps the browser tests share: signing in, going offline for real, scanning with a
-keyboard-wedge burst, reading the outbox, and the check for English left on a Chinese screen."""
+keyboard-wedge burst, reading the outbox, sales orders made and picked through the API, and
+the check for English left on a Chinese screen."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from playwright.sync_api import BrowserContext, Page, Route, expect
 
-from tests.pwa.conftest import PASSWORD
+from tests.pwa.conftest import PASSWORD, World
 
 
 def sign_in(page: Page, username: str, *, locale: str | None = None) -> None:
@@ -84,6 +87,44 @@ def outbox(page: Page) -> list[dict[str, Any]]:
 
 def expect_waiting(page: Page, n: int, *, timeout: float = 15_000) -> None:
     expect(page.get_by_test_id("waiting")).to_have_attribute("data-count", str(n), timeout=timeout)
+
+
+def envelope(device: str = "pwa-test-setup") -> dict[str, str]:
+    return {
+        "event_id": str(uuid.uuid4()),
+        "device_id": device,
+        "occurred_at": datetime.now(UTC).isoformat(),
+    }
+
+
+def sales_order(world: World, lines: list[tuple[int, int]]) -> dict[str, Any]:
+    """A sales order of the worker's warehouse, allocated (which makes its pick task)."""
+    with world.api() as api:
+        customer = api.get("/api/customers").json()[0]["id"]
+        created = api.post("/api/sales-orders", json={
+            "customer_id": customer, "warehouse_id": world.users["worker"]["warehouse_ids"][0],
+            "lines": [{"item_id": i, "quantity": q} for i, q in lines],
+        })  # fmt: skip
+        assert created.status_code == 201, created.text
+        allocated = api.post(f"/api/sales-orders/{created.json()['id']}/allocate")
+        assert allocated.status_code == 200, allocated.text
+        return allocated.json()
+
+
+def picked_order(world: World, lines: list[tuple[int, int]]) -> dict[str, Any]:
+    """A sales order allocated and picked whole by the worker, through the API."""
+    order = sales_order(world, lines)
+    with world.api() as sup, world.api("worker") as worker:
+        tasks = sup.get("/api/tasks", params={"type": "pick", "limit": 100}).json()["items"]
+        task = next(t for t in tasks if t["document_id"] == order["id"])
+        for line in task["lines"]:
+            picked = worker.post("/api/picks", json={
+                **envelope(), "task_line_id": line["id"], "location_id": line["from_location_id"],
+                "quantity": line["quantity"],
+                **({"lot_number": line["lot_number"]} if line["lot_number"] else {}),
+            })  # fmt: skip
+            assert picked.status_code == 201, picked.text
+        return sup.get(f"/api/sales-orders/{order['id']}").json()
 
 
 # Visible text that is not a code, a number or data from the server (marked translate="no",

@@ -9,7 +9,7 @@ from typing import Any
 from playwright.sync_api import Page, expect
 
 from tests.pwa.conftest import World, untracked_item_with_case
-from tests.pwa.helpers import english_left, scans_done, sign_in, wedge
+from tests.pwa.helpers import english_left, picked_order, scans_done, sign_in, wedge
 
 SCREENS = [
     ("tasks", "/tasks", '[data-testid="task-list"]'),
@@ -19,9 +19,12 @@ SCREENS = [
     ("move", "/move", ".scanbar"),
     ("transfers", "/transfers", "h2"),
     ("outbox", "/outbox", '[data-testid="outbox-count"]'),
+    ("pack-list", "/pack", '[data-testid="pack-orders"]'),
+    ("pack", None, '[data-testid="pack-line"]'),
     ("settings", "/settings", '[data-testid="push-subscribe"]'),
     ("dashboard", "/sup/dashboard", '[data-testid="chart-stock-value"] canvas'),
     ("counts", "/sup/counts", "form"),
+    ("assign", "/sup/tasks", '[data-testid="assign-people"]'),
     ("approvals", "/sup/approvals", "section"),
     ("expiry", "/sup/expiry", '[data-testid="expiry-table"]'),
     ("lowstock", "/sup/lowstock", '[data-testid="lowstock-table"]'),
@@ -38,6 +41,14 @@ def _visit(
 ) -> None:
     if name == "pick":
         page.goto(f"/#/task/{task_ids['pick']}")
+    elif name == "pack":
+        # A unit scanned into the package being packed (kept as a draft across languages).
+        page.goto(f"/#/pack/{task_ids['pack']}")
+        page.wait_for_selector('[data-testid="pack-rows"]')
+        if not page.locator('[data-testid="pack-line"]').count():
+            before = len(page.evaluate("() => import('/js/scanqueue.js').then((m) => m.scanLog)"))
+            wedge(page, task_ids["pack_unit"])
+            scans_done(page, before + 1)
     elif name == "count":
         page.goto(f"/#/task/{task_ids['count']}")
         page.wait_for_selector('[data-testid="count-line"]')
@@ -47,6 +58,9 @@ def _visit(
             scans_done(page, before + 3)
     else:
         page.goto(f"/#{path}")
+    if name == "assign":
+        page.wait_for_selector('[data-testid="assign-open"]')
+        page.locator('[data-testid="assign-open"]').first.click()
     if name == "lookup":
         page.get_by_test_id("scan-input").fill(item["unit"])
         page.get_by_test_id("scan-input").press("Enter")
@@ -68,10 +82,14 @@ def test_screens_in_both_languages(world: World, page: Page, artifacts: Path) ->
                 "items"
             ]
         ]
+    packed = untracked_item_with_case(world, skip=11)
+    order = picked_order(world, [(packed["id"], 2)])
     task_ids = {
         "count": count["lines"][0]["task_id"],
         "count_bin": location["barcode"],
         "pick": picks[0]["id"],
+        "pack": order["id"],
+        "pack_unit": packed["unit"],
     }
 
     sign_in(page, "supervisor", locale="en")

@@ -26,8 +26,9 @@ export class NetworkError extends Error {
   constructor(cause) { super('network unreachable'); this.cause = cause; }
 }
 
-export async function api(path, { method = 'GET', body, raw, contentType, signal, auth = true } = {}) {
-  const headers = { accept: 'application/json' };
+// `blob: true` answers a successful response's body as a Blob (a label PDF), not JSON.
+export async function api(path, { method = 'GET', body, raw, contentType, signal, auth = true, blob = false } = {}) {
+  const headers = { accept: blob ? '*/*' : 'application/json' };
   if (auth && token) headers.authorization = `Bearer ${token}`;
   let payload;
   if (raw !== undefined) {
@@ -45,6 +46,7 @@ export async function api(path, { method = 'GET', body, raw, contentType, signal
     if (error.name === 'AbortError') throw error;
     throw new NetworkError(error);
   }
+  if (blob && response.ok) return response.blob();
   const text = await response.text();
   let data = null;
   try { data = text ? JSON.parse(text) : null; } catch { data = { message: text.slice(0, 200) }; }

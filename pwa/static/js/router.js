@@ -9,6 +9,8 @@ const ROUTES = [
   ['/transfers', 'transfer'],
   ['/transfer/:id', 'transfer'],
   ['/lookup', 'lookup'],
+  ['/pack', 'pack'],
+  ['/pack/:id', 'pack'],
   // Links the server puts in alerts and push notifications.
   ['/items/:item', 'lookup'],
   ['/locations/:location', 'lookup'],
@@ -20,6 +22,7 @@ const ROUTES = [
   ['/sup/expiry', 'expiry'],
   ['/sup/lowstock', 'lowstock'],
   ['/sup/dashboard', 'dashboard'],
+  ['/sup/tasks', 'assign'],
 ];
 
 export function parse(hash = location.hash) {

@@ -38,12 +38,14 @@ export async function render({ navigate }) {
   }
 
   const tiles = [
+    ['/pack', '▣', t('nav.pack')],
     ['/move', '↔', t('nav.move')],
     ['/transfers', '⇄', t('nav.transfers')],
     ['/lookup', '?', t('nav.lookup')],
     ['/outbox', '⇅', t('nav.outbox')],
   ];
   const supTiles = [
+    ['/sup/tasks', '⇢', t('nav.assign')],
     ['/sup/dashboard', '▤', t('nav.dashboard')],
     ['/sup/counts', '#', t('nav.counts')],
     ['/sup/approvals', '✓', t('nav.approvals')],
