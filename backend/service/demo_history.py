@@ -7,7 +7,8 @@ orders with their lines (short where stock ran out) and the day's shipment
 past. Stock moves go through `ledger.post_moves`, one command per day and kind of work (one
 per purchase order for receipts) carrying many lines, each command holding the digest of its
 moves like any other, so the ledger verifies and the stock stays exact. Documents are
-inserted in bulk. Reorder rules are set for the items with history.
+inserted in bulk. Weekly cycle counts follow, through the counting code
+(`demo_history_counts`). Reorder rules are set for the items with history.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from backend.db.models import (
 from backend.db.upsert import dialect_insert
 from backend.domain.errors import InvalidRequest
 from backend.service.commands import touch_device
+from backend.service.demo_history_counts import load_counts
 from backend.service.demo_history_inbound import purchase_order, put_away, receive
 from backend.service.demo_history_outbound import sales_orders, ship
 from backend.service.demo_history_patterns import MIX
@@ -94,6 +96,7 @@ async def load_history(
             f"history: {sim.days[done - 1].date} ({done}/{days} days, "
             f"{written.counts['sales_orders']} sales orders, {written.counts['moves']} moves)"
         )
+    counts = await load_counts(sessions, warehouse_id, dates, seed=seed, progress=progress)
     async with sessions() as session, session.begin():
         rules = await _reorder_rules(session, context, sim)
     lines = sim.lines
@@ -110,6 +113,7 @@ async def load_history(
         "purchase_orders_open": sum(1 for p in sim.purchases if p.arrival_day >= days),
         "moves": written.counts["moves"],
         "reorder_rules": rules,
+        "counts": counts,
         "seconds": round(time.perf_counter() - started, 1),
     }
 
