@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.db.models import Quant, StockMove
@@ -71,3 +72,54 @@ async def holdings(session: AsyncSession, location_ids: list[int]) -> dict[int, 
     for location_id, item, lot, on_hand in rows.tuples():
         found[location_id][(item, lot)] = on_hand
     return found
+
+
+# A move as the book is worked back with it: from, to, item, lot, quantity, occurred_at.
+Moved = tuple[int, int, int, int | None, int, dt.datetime]
+
+
+async def moves_since(
+    session: AsyncSession, location_ids: set[int], since: dt.datetime, *, limit: int | None = None
+) -> list[Moved]:
+    """The moves into or out of the locations that happened after `since`, for working the
+    book of many counts back at once (`worked_back`). With `limit`, at most that many."""
+    query = select(
+        StockMove.from_location_id,
+        StockMove.to_location_id,
+        StockMove.item_id,
+        StockMove.lot_id,
+        StockMove.quantity,
+        StockMove.occurred_at,
+    ).where(
+        or_(
+            StockMove.to_location_id.in_(location_ids), StockMove.from_location_id.in_(location_ids)
+        ),
+        StockMove.occurred_at > since,
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return [tuple(row) for row in (await session.execute(query)).tuples()]  # type: ignore[misc]
+
+
+def worked_back(
+    now: Iterable[tuple[BookKey, int]],
+    moves: Iterable[Moved],
+    location_id: int,
+    at: dt.datetime,
+    *,
+    item_id: int | None = None,
+) -> dict[BookKey, int]:
+    """`book_as_of` from what the location holds now and moves that include every one into or
+    out of it after `at` (others are passed over)."""
+    book: dict[BookKey, int] = defaultdict(int)
+    for key, quantity in now:
+        if item_id in (None, key[0]):
+            book[key] += quantity
+    for source, dest, item, lot, quantity, when in moves:
+        if when <= at or item_id not in (None, item):
+            continue
+        if dest == location_id:
+            book[(item, lot)] -= quantity
+        if source == location_id:
+            book[(item, lot)] += quantity
+    return {key: quantity for key, quantity in book.items() if quantity > 0}

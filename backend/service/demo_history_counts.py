@@ -51,7 +51,7 @@ from backend.db.models import (
 )
 from backend.domain.actor import Actor
 from backend.domain.commands import CommandBase, CountedItem, DecideCount, RecordCount
-from backend.service import policies
+from backend.service import counting_book, policies
 from backend.service.commands import apply_command
 from backend.service.counting import CountPlan, CountScope, create_count
 from backend.service.counting_book import BookKey
@@ -609,33 +609,11 @@ async def _books(session: AsyncSession, plans: list[LinePlan]) -> None:
     )
     for place, item, lot, on_hand in quants.tuples():
         held[place].append(((item, lot), on_hand))
-    moved: dict[int, list[tuple[BookKey, int, dt.datetime]]] = defaultdict(list)
-    moves = await session.execute(
-        select(
-            StockMove.from_location_id,
-            StockMove.to_location_id,
-            StockMove.item_id,
-            StockMove.lot_id,
-            StockMove.quantity,
-            StockMove.occurred_at,
-        ).where(
-            or_(StockMove.to_location_id.in_(places), StockMove.from_location_id.in_(places)),
-            StockMove.occurred_at > min(p.at for p in plans),
-        )
-    )
-    for source, dest, item, lot, quantity, when in moves.tuples():
-        # Undone: what came in after the moment was not there yet, what left still was.
-        moved[dest].append(((item, lot), -quantity, when))
-        moved[source].append(((item, lot), quantity, when))
+    moves = await counting_book.moves_since(session, places, min(p.at for p in plans))
     for plan in plans:
-        book: dict[BookKey, int] = defaultdict(int)
-        for key, quantity in held[plan.location_id]:
-            if plan.item_id in (None, key[0]):
-                book[key] += quantity
-        for key, quantity, when in moved[plan.location_id]:
-            if when > plan.at and plan.item_id in (None, key[0]):
-                book[key] += quantity
-        plan.book = {key: quantity for key, quantity in book.items() if quantity > 0}
+        plan.book = counting_book.worked_back(
+            held[plan.location_id], moves, plan.location_id, plan.at, item_id=plan.item_id
+        )
 
 
 async def _lowest_since(

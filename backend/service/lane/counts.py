@@ -13,7 +13,7 @@ from backend.domain.actor import Actor
 from backend.domain.commands import RecordCount
 from backend.domain.vocabulary import ACTIVE_TASK_STATUSES
 from backend.service.counting import OPEN_COUNT_STATUSES
-from backend.service.counting_book import BookKey
+from backend.service.counting_book import BookKey, worked_back
 from backend.service.counting_record import MAX_VALUE
 from backend.service.counting_rules import judge, line_verdict
 from backend.service.lane.state import CommandRef, Draft, OutOfLane
@@ -101,29 +101,28 @@ def _counted(draft: Draft, command: RecordCount, line: dict[str, Any]) -> dict[B
 
 
 def _book(draft: Draft, line: dict[str, Any], command: RecordCount) -> dict[BookKey, int]:
-    """`counting_book.book_as_of`, over the quants and moves the run read and the moves the
-    run's earlier events posted."""
+    """`counting_book.book_as_of`, over the quants and moves the run read and what the run's
+    earlier events changed and posted."""
     world = draft.world
     if world.bin_moves is None:
         raise OutOfLane("too many moves to work the book back")
-    location, item_id, at = line["location_id"], line["item_id"], command.occurred_at
-    book: dict[BookKey, int] = defaultdict(int)
+    location = line["location_id"]
+    now: dict[BookKey, int] = defaultdict(int)
     for (item, place, lot_key), held in world.quants.items():
-        if place == location and item_id in (None, item):
-            book[(item, lot_key or None)] += held[1]
+        if place == location:
+            now[(item, lot_key or None)] += held[1]
     for (item, place, lot_key), (on_hand, _) in draft.state.deltas.items():
-        if place == location and item_id in (None, item):
-            book[(item, lot_key or None)] += on_hand
-    pending = (
+        if place == location:
+            now[(item, lot_key or None)] += on_hand
+    pending = [
         (m.line.from_location_id, m.line.to_location_id, m.line.item_id, m.line.lot_id,
          m.line.quantity, m.occurred_at)
         for m in draft.state.moves
-    )  # fmt: skip
-    for source, dest, item, lot, quantity, when in (*world.bin_moves, *pending):
-        if when <= at or item_id not in (None, item):
-            continue
-        if dest == location:
-            book[(item, lot)] -= quantity
-        if source == location:
-            book[(item, lot)] += quantity
-    return {key: quantity for key, quantity in book.items() if quantity > 0}
+    ]  # fmt: skip
+    return worked_back(
+        now.items(),
+        [*world.bin_moves, *pending],
+        location,
+        command.occurred_at,
+        item_id=line["item_id"],
+    )

@@ -21,13 +21,13 @@ from backend.db.models import (
     Reservation,
     SalesOrder,
     SalesOrderLine,
-    StockMove,
     Task,
     TaskLine,
 )
 from backend.domain.commands import CommandBase, MoveStock, PickItem, RecordCount
 from backend.domain.moves import ItemRules, PlaceRules
-from backend.service import policies
+from backend.service import counting_book, policies
+from backend.service.counting_book import Moved
 from backend.service.lane.state import ItemFacts, LotFacts, World
 from backend.service.scans import gtin_forms
 
@@ -204,31 +204,9 @@ async def _quants(
         world.quants[(item, place, lot_key)] = [quant_id, on_hand, reserved]
 
 
-async def _bin_moves(
-    session: AsyncSession, bins: set[int], since: Any
-) -> list[tuple[int, int, int, int | None, int, Any]] | None:
-    rows = (
-        (
-            await session.execute(
-                select(
-                    StockMove.from_location_id,
-                    StockMove.to_location_id,
-                    StockMove.item_id,
-                    StockMove.lot_id,
-                    StockMove.quantity,
-                    StockMove.occurred_at,
-                )
-                .where(
-                    or_(StockMove.to_location_id.in_(bins), StockMove.from_location_id.in_(bins)),
-                    StockMove.occurred_at > since,
-                )
-                .limit(BIN_MOVES_CAP + 1)
-            )
-        )
-        .tuples()
-        .all()
-    )
-    return None if len(rows) > BIN_MOVES_CAP else [tuple(r) for r in rows]  # type: ignore[misc]
+async def _bin_moves(session: AsyncSession, bins: set[int], since: Any) -> list[Moved] | None:
+    moves = await counting_book.moves_since(session, bins, since, limit=BIN_MOVES_CAP + 1)
+    return None if len(moves) > BIN_MOVES_CAP else moves
 
 
 async def _barcodes(session: AsyncSession, picks: Iterable[PickItem]) -> dict[str, set[int]]:

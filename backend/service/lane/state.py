@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from backend.domain.moves import ItemRules, MoveLine, PlaceRules, check_line
+from backend.service.counting_book import Moved
 
 QuantKey = tuple[int, int, int]  # item, location, lot (0 for none)
 Row = dict[str, Any]
@@ -77,10 +78,8 @@ class World:
     open_lines: dict[str, dict[int, int]] = field(default_factory=lambda: defaultdict(dict))
     order_lines: dict[int, list[int]] = field(default_factory=dict)  # order -> its line ids
     # For counts: moves in or out of the counted bins since the oldest count of the run.
-    # from, to, item, lot, quantity, occurred_at; None when too many to hold.
-    bin_moves: list[tuple[int, int, int, int | None, int, dt.datetime]] | None = field(
-        default_factory=list
-    )
+    # None when there are too many to hold.
+    bin_moves: list[Moved] | None = field(default_factory=list)
 
 
 class RunState:
