@@ -1,10 +1,12 @@
 """Applying a device's offline batch: in order, each event atomically on its own, once.
 
-A batch is applied in chunks, one transaction per chunk and one savepoint per event: a
-rejected event rolls back to its savepoint and is recorded as rejected, the events around
-it stand. Committing per chunk rather than per event is what makes a 500-event batch fast;
-an outcome is reported only once its chunk has committed, so a crash loses no applied event
-and applies none twice: the retried batch finds the committed ones as duplicates.
+A batch is applied in chunks, one transaction per chunk. Within it, runs of bin moves, picks
+and count records go through the set-wise lane (`backend.service.lane`), a few statements
+per run; any other event, and one the lane leaves to its handler, gets a savepoint of its
+own: a rejected event rolls back to its savepoint and is recorded as rejected, the events
+around it stand. An outcome is reported only once its chunk has committed, so a crash loses
+no applied event and applies none twice: the retried batch finds the committed ones as
+duplicates.
 
 Events already on record (a replay after a lost response) are answered from one look-up,
 without a transaction. When the database gives up a chunk (a deadlock with another device's
