@@ -141,3 +141,9 @@ class TooManyAttempts(DomainError):
 
     code = "too_many_attempts"
     status_code = 429
+
+
+class CancelTheDocument(Conflict):
+    """A task that only its document may end (a count's), cancelled on its own."""
+
+    code = "cancel_the_document"

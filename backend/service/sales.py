@@ -221,6 +221,20 @@ async def allocate(session: AsyncSession, actor: Actor, order_id: int) -> SalesO
     return order
 
 
+def progress_status(lines: list[SalesOrderLine]) -> str:
+    """Where an open order stands by its lines: picking once anything is picked (picked when
+    all of it is), else allocated as far as its reservations go."""
+    if lines and all(line.picked_quantity >= line.quantity for line in lines):
+        return "picked"
+    if any(line.picked_quantity for line in lines):
+        return "picking"
+    if lines and all(line.reserved_quantity >= line.quantity for line in lines):
+        return "allocated"
+    if any(line.reserved_quantity for line in lines):
+        return "partially_allocated"
+    return "draft"
+
+
 async def release_reservation(
     session: AsyncSession, reservation: Reservation, quantity: int
 ) -> None:

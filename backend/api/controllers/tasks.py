@@ -16,7 +16,7 @@ from backend.api.guards import requires_supervisor
 from backend.api.schemas import Assignment, DocumentEventOut, Page, Reason, TaskCreate, TaskOut
 from backend.db.models import Task
 from backend.domain.commands import ClaimTask, PickItem, PutAway
-from backend.service import queries, tasks
+from backend.service import queries, task_cancel, tasks
 
 
 async def _views(db: Db, rows: list[Task]) -> list[TaskOut]:
@@ -123,12 +123,15 @@ class TaskController(Controller):
         guards=[requires_supervisor],
         status_code=200,
         summary="Cancel a task that is not done",
+        description="A pick task gives back the stock its open lines held, and its orders "
+        "can be allocated again. A count's task ends only with its count: 409 "
+        "cancel_the_document.",
     )
     async def cancel(
         self, db: Db, actor: CurrentActor, task_id: FromPath[int], data: JSONBody[Reason]
     ) -> TaskOut:
         async with db.begin():
-            task = await tasks.cancel(db, actor, task_id, data.reason)
+            task = await task_cancel.cancel_task(db, actor, task_id, data.reason)
         return (await _views(db, [task]))[0]
 
 
