@@ -107,3 +107,33 @@ def test_supervisor_assigns_a_task_to_the_least_busy_worker(
         expect(mine.locator(".status")).to_have_text("Assigned")
     finally:
         other.close()
+
+
+def test_supervisor_cancels_a_pick_task_and_its_stock_is_free_again(
+    world: World, page: Page
+) -> None:
+    item = untracked_item_with_case(world, skip=14)
+    order = sales_order(world, [(item["id"], 2)])
+    with world.api() as api:
+        tasks = api.get("/api/tasks", params={"type": "pick", "status": "open", "limit": 100})
+        task = next(t for t in tasks.json()["items"] if t["document_id"] == order["id"])
+        held = api.get(f"/api/sales-orders/{order['id']}").json()["lines"][0]
+        assert held["reserved_quantity"] == 2
+
+    sign_in(page, "supervisor")
+    page.click('a.tile[href="#/sup/tasks"]')
+    card = page.locator(f'[data-testid="assign-task"][data-task-id="{task["id"]}"]')
+    card.get_by_test_id("assign-open").click()
+    card.get_by_test_id("cancel-open").click()
+    # A reason is asked for before anything is cancelled.
+    card.get_by_test_id("cancel-confirm").click()
+    expect(page.get_by_test_id("message")).to_contain_text("Why is it cancelled?")
+    card.get_by_test_id("cancel-reason").fill("customer collects tomorrow")
+    card.get_by_test_id("cancel-confirm").click()
+    expect(page.get_by_test_id("message")).to_contain_text(f"{task['number']} is cancelled")
+    expect(card).to_have_count(0)
+    with world.api() as api:
+        assert api.get(f"/api/tasks/{task['id']}").json()["status"] == "cancelled"
+        now = api.get(f"/api/sales-orders/{order['id']}").json()
+    assert (now["status"], now["lines"][0]["reserved_quantity"]) == ("draft", 0)
+    assert now["history"][-1]["action"] == "pick_cancelled"

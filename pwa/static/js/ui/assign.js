@@ -100,10 +100,43 @@ export async function render() {
   }
 
   function picker(task) {
+    return h('div', {}, people.length ? chooser(task) : h('p', { class: 'msg warn' }, t('assign.no_people')), canceller(task));
+  }
+
+  // Cancelling asks why, as the task's history keeps it. A count's task is ended with its
+  // count (the server refuses it here and says so).
+  function canceller(task) {
+    const reason = h('input', { type: 'text', maxlength: '500', 'data-testid': 'cancel-reason', placeholder: t('assign.cancel_reason') });
+    const confirm = h('button', { type: 'button', class: 'danger wide', 'data-testid': 'cancel-confirm', onclick: () => cancel(task, reason) }, t('assign.cancel_confirm'));
+    const form = h('div', { class: 'stack', hidden: true }, h('label', {}, t('assign.cancel_why'), reason), confirm);
+    const open = h('button', {
+      type: 'button', class: 'wide', 'data-testid': 'cancel-open',
+      onclick: () => { form.hidden = false; open.hidden = true; reason.focus(); },
+    }, t('assign.cancel'));
+    return h('div', { class: 'cancel-task' }, open, form);
+  }
+
+  async function cancel(task, reason) {
+    const why = reason.value.trim();
+    if (!why) { message.show('warn', t('assign.cancel_why')); reason.focus(); return; }
+    try {
+      await api(`/api/tasks/${task.id}/cancel`, { method: 'POST', body: { reason: why } });
+    } catch (error) {
+      if (error instanceof NetworkError) message.show('warn', t('assign.needs_connection'));
+      else message.show('error', error.code === 'cancel_the_document' ? t('assign.cancel_count') : errorText(error));
+      signal('error');
+      return;
+    }
+    openTask = null;
+    message.show('ok', t('assign.cancelled', { task: task.number }));
+    signal('ok');
+    await fill();
+  }
+
+  function chooser(task) {
     const sorted = byLoad(people);
     // The recommendation: the worker holding fewest tasks (a supervisor only when no worker).
     const fewest = sorted.find((p) => p.role === 'worker') || sorted[0];
-    if (!sorted.length) return h('p', { class: 'msg warn' }, t('assign.no_people'));
     return h('ul', { class: 'list people', 'data-testid': 'assign-people' }, sorted.map((p) => {
       const holds = p.id === task.assignee_id;
       return h('li', {}, h('button', {
