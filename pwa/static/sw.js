@@ -5,7 +5,7 @@
 // fails when it is stale), so every deploy that changes a file changes the cache name, the
 // browser installs the new worker, and the page offers to switch to it.
 
-const VERSION = 'a620d529642d';
+const VERSION = '22a54789dc07';
 const CACHE = `stockhand-shell-${VERSION}`;
 
 const SHELL = [

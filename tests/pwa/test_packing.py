@@ -1,6 +1,7 @@
 """Pack and ship on the handheld: a worker scans a picked order into packages (a case barcode
 counts its twelve), the server gives each its SSCC, the labels are scanned to ship them; the
-same offline, queued and applied once on reconnect; a refusal shown with its reason.
+same offline, queued and applied once on reconnect; a refusal shown with its reason;
+serial-tracked items packed one scanned serial per unit, in English and Chinese.
 
 Orders are made and picked through the API, so each test starts at the packing station."""
 
@@ -15,11 +16,14 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.pwa.conftest import ROOT, World, untracked_item_with_case
 from tests.pwa.helpers import (
+    english_left,
+    envelope,
     expect_waiting,
     go_offline,
     go_online,
     outbox,
     picked_order,
+    sales_order,
     scan_log,
     scans_done,
     sign_in,
@@ -64,6 +68,14 @@ def _scan(page: Page, *codes: str) -> None:
     before = len(scan_log(page))
     wedge(page, *codes)
     scans_done(page, before + len(codes))
+
+
+def _type(page: Page, code: str) -> None:
+    """A code typed into the scan field and sent with Enter."""
+    before = len(scan_log(page))
+    page.get_by_test_id("scan-input").fill(code)
+    page.get_by_test_id("scan-input").press("Enter")
+    scans_done(page, before + 1)
 
 
 def _open_order(page: Page, order_id: int) -> None:
@@ -287,3 +299,179 @@ def test_the_device_counts_what_the_server_has_not_seen_yet(page: Page) -> None:
     assert result["fits"] is True and result["tooMany"] is None and result["wrongLot"] is None
     assert result["order"] == ["L2", None]
     assert result["added"] == [13]
+
+
+# --- serial-tracked items ---------------------------------------------------------------------
+
+
+def _serial_item(world: World, skip: int, units: int) -> dict[str, Any]:
+    """A serial-tracked demo item with a unit barcode and `units` free in the worker's
+    warehouse; `skip` gives each test an item of its own."""
+    warehouse = world.users["worker"]["warehouse_ids"][0]
+    found = 0
+    with world.api() as api:
+        for offset in range(0, 500, 100):
+            items = api.get("/api/items", params={"limit": 100, "offset": offset}).json()["items"]
+            for item in items:
+                unit = [b["code"] for b in item["barcodes"] if b["packaging"] == "unit"]
+                if item["tracking"] != "serial" or not unit:
+                    continue
+                stock = api.get(
+                    "/api/stock", params={"item_id": item["id"], "warehouse_id": warehouse}
+                ).json()["items"]
+                if sum(r["available"] for r in stock) >= units:
+                    if found == skip:
+                        return {**item, "unit": unit[0]}
+                    found += 1
+    raise AssertionError("the demo has too few serial-tracked items in stock")
+
+
+def _whereabouts(world: World, item_id: int) -> dict[str, dict[str, Any]]:
+    """Each serial of the item with the ledger's last move of it (its to_location is where the
+    serial is)."""
+    with world.api() as api:
+        moves = api.get("/api/moves", params={"item_id": item_id, "limit": 500}).json()["items"]
+    last: dict[str, dict[str, Any]] = {}
+    for move in sorted(moves, key=lambda m: m["id"]):
+        last[move["serial"]] = move
+    return last
+
+
+def _delivered(world: World, item_id: int) -> set[str]:
+    """The item's serials the ledger last moved to a customer."""
+    where = _whereabouts(world, item_id)
+    return {s for s, m in where.items() if m["to_location"] == "@CUSTOMER"}
+
+
+def _picked_with_serials(
+    world: World, item: dict[str, Any], quantity: int
+) -> tuple[dict[str, Any], list[str]]:
+    """A sales order for `quantity` of a serial-tracked item, allocated and picked whole by
+    the worker through the API, each pick line naming serials that lie in its bin."""
+    order = sales_order(world, [(item["id"], quantity)])
+    where = _whereabouts(world, item["id"])
+    picked: list[str] = []
+    with world.api() as sup, world.api("worker") as worker:
+        tasks = sup.get("/api/tasks", params={"type": "pick", "limit": 100}).json()["items"]
+        task = next(t for t in tasks if t["document_id"] == order["id"])
+        for line in task["lines"]:
+            serials = sorted(
+                s for s, m in where.items()
+                if m["to_location_id"] == line["from_location_id"] and s not in picked
+            )[: line["quantity"]]  # fmt: skip
+            answer = worker.post("/api/picks", json={
+                **envelope(), "task_line_id": line["id"], "location_id": line["from_location_id"],
+                "quantity": line["quantity"], "serials": serials,
+            })  # fmt: skip
+            assert answer.status_code == 201, answer.text
+            picked += serials
+        return sup.get(f"/api/sales-orders/{order['id']}").json(), picked
+
+
+def _gs1_label(item: dict[str, Any], serial: str) -> str:
+    """The unit's GS1 label as a wedge scanner sends it: GTIN-14 (AI 01), then the serial
+    (AI 21), which needs no separator as the last element."""
+    return f"01{item['unit']:0>14}21{serial}"
+
+
+def test_serials_are_packed_one_by_one_and_those_ship(world: World, page: Page) -> None:
+    item = _serial_item(world, skip=0, units=2)
+    delivered_before = _delivered(world, item["id"])
+    order, picked = _picked_with_serials(world, item, 2)
+    assert order["status"] == "picked" and len(picked) == 2
+    first, second = picked
+
+    sign_in(page, "worker")
+    _open_order(page, order["id"])
+    left = page.get_by_test_id("pack-row").filter(has_text=item["sku"]).get_by_test_id("row-left")
+    expect(left).to_have_text("2")
+    # One unit by its GS1 label, the other by the item's barcode and then its serial typed.
+    _scan(page, _gs1_label(item, first))
+    _scan(page, item["unit"])
+    expect(page.get_by_test_id("message")).to_contain_text(f"serial number of {item['sku']}")
+    _type(page, second)
+    assert [s["outcome"] for s in scan_log(page)[-3:]] == ["ok"] * 3
+    line = page.get_by_test_id("pack-line")
+    expect(line).to_have_count(1)
+    expect(line).to_contain_text(f"2 × {item['sku']}")
+    expect(line).to_contain_text(f"{first} {second}")
+    expect(left).to_have_text("✓")
+    page.get_by_test_id("pack-close").click()
+    [sscc] = _sent_packages(page, 1)
+
+    view = _view(world, order["id"])
+    [package] = view["packages"]
+    assert package["sscc"] == sscc and package["status"] == "closed"
+    assert sorted((ln["sku"], ln["serial"], ln["quantity"]) for ln in package["lines"]) == [
+        (item["sku"], first, 1), (item["sku"], second, 1),
+    ]  # fmt: skip
+    assert [r["serials"] for r in view["rows"]] == [[]]
+
+    page.get_by_test_id("ship-all").click()
+    expect(page.get_by_test_id("pack-shipped")).to_be_visible(timeout=15_000)
+    with world.api() as api:
+        moves = api.get("/api/moves", params={
+            "document_type": "shipment", "document_ref": order["number"], "limit": 100,
+        }).json()["items"]  # fmt: skip
+    assert sorted((m["serial"], m["quantity"], m["to_location"]) for m in moves) == [
+        (first, 1, "@CUSTOMER"), (second, 1, "@CUSTOMER"),
+    ]  # fmt: skip
+    # Those two serials, and no other of the item, went to the customer.
+    assert _delivered(world, item["id"]) == delivered_before | {first, second}
+
+
+def test_a_serial_not_picked_or_scanned_twice_is_refused_on_the_device(
+    world: World, page: Page
+) -> None:
+    item = _serial_item(world, skip=1, units=2)
+    order, [picked] = _picked_with_serials(world, item, 1)
+    # Another unit of the item, in stock in a bin, that this order did not pick.
+    other = next(
+        s for s, m in _whereabouts(world, item["id"]).items()
+        if s != picked and not m["to_location"].startswith("@")
+    )  # fmt: skip
+
+    sign_in(page, "worker")
+    _open_order(page, order["id"])
+    message = page.get_by_test_id("message")
+    _scan(page, _gs1_label(item, picked))
+    assert scan_log(page)[-1]["outcome"] == "ok"
+
+    _scan(page, item["unit"])
+    _type(page, picked)
+    expect(message).to_contain_text(f"Serial {picked} is in this package already")
+    assert scan_log(page)[-1]["outcome"] == "warn"
+    assert page.get_attribute("body", "data-last-signal") == "warn"
+
+    _scan(page, _gs1_label(item, other))
+    expect(message).to_contain_text(f"Serial {other} is not picked for this order")
+    assert scan_log(page)[-1]["outcome"] == "error"
+    assert page.get_attribute("body", "data-last-signal") == "error"
+
+    # Neither refused scan is in the package or queued.
+    line = page.get_by_test_id("pack-line")
+    expect(line).to_have_count(1)
+    expect(line).to_contain_text(f"1 × {item['sku']}")
+    expect(line.locator(".code.muted")).to_have_text(picked)
+    assert outbox(page) == []
+    page.get_by_test_id("pack-close").click()
+    _sent_packages(page, 1)
+    [package] = _view(world, order["id"])["packages"]
+    assert [(ln["serial"], ln["quantity"]) for ln in package["lines"]] == [(picked, 1)]
+
+
+def test_the_serial_prompt_in_chinese_has_no_english(world: World, page: Page) -> None:
+    item = _serial_item(world, skip=2, units=1)
+    order, _ = _picked_with_serials(world, item, 1)
+    sign_in(page, "worker", locale="zh-CN")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    _open_order(page, order["id"])
+    message = page.get_by_test_id("message")
+    _scan(page, item["unit"])
+    expect(message).to_contain_text(item["sku"])
+    assert english_left(page) == []
+    # And the refusal of a serial this order did not pick.
+    _type(page, "SN-NOT-PICKED-1")
+    expect(message).to_contain_text("SN-NOT-PICKED-1")
+    assert scan_log(page)[-1]["outcome"] == "error"
+    assert english_left(page) == []

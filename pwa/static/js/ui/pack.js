@@ -395,6 +395,11 @@ async function orderScreen({ params }) {
         message.show('info', t('pack.scan_serial', { sku: item.sku }));
         return 'ok';
       }
+      // The same label scanned again is a slip, not a serial missing from the order: say which.
+      if (draft.lines.some((l) => l.serials.includes(res.serial))) {
+        message.show('warn', t('pack.serial_twice', { serial: res.serial }));
+        return 'warn';
+      }
       n = 1;
       lines = addToDraft(draft.lines, { item, quantity: 1, serial: res.serial });
     } else {
