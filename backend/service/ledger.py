@@ -67,12 +67,12 @@ async def post_moves(
         if delta < 0 and not place.is_virtual:
             # Write the additions that sort before this take first, so that every row is
             # locked in key order; a command that only adds stays one statement.
-            await _add(session, additions)
+            await add_quants(session, additions)
             additions = []
             await _take(session, key, -delta, unreserved[key], items[key[0]], place, lot_of[key])
         else:
             additions.append((key, delta, place, lot_of[key]))
-    await _add(session, additions)
+    await add_quants(session, additions)
 
     for line in lines:
         if line.serial_id is not None:
@@ -214,10 +214,11 @@ async def _take(
     )
 
 
-async def _add(
+async def add_quants(
     session: AsyncSession, additions: list[tuple[QuantKey, int, PlaceRules, int | None]]
 ) -> None:
-    """Upsert many quants in a statement per chunk; keys are unique, so no row is hit twice."""
+    """Add to many quants, creating those that do not exist, in a statement per chunk of 500;
+    keys are unique, so no row is hit twice. Nothing is taken here: adding needs no lock."""
     now = utcnow()
     for start in range(0, len(additions), 500):
         rows = [

@@ -24,10 +24,10 @@ from backend.db.models import (
     TaskLine,
     utcnow,
 )
-from backend.db.upsert import dialect_insert
 from backend.domain.actor import Actor
 from backend.domain.commands import CommandBase
 from backend.service.lane.state import CommandRef, RunState
+from backend.service.ledger import add_quants
 from backend.service.sealing import moves_digest
 
 MODELS: dict[str, Any] = {
@@ -47,7 +47,6 @@ DOCUMENTS = cast(Table, DocumentEvent.__table__)
 ENTRIES = cast(Table, CountEntry.__table__)
 # Tables whose rows carry `updated_at`, kept as the ORM keeps it on every change.
 STAMPED = {"tasks", "sales_orders"}
-UPSERT_ROWS = 500
 
 
 async def write(
@@ -124,8 +123,8 @@ async def write(
 
 async def _quants(session: AsyncSession, state: RunState, now: Any) -> None:
     """Every quant the run changed. One the run read is locked: it is set to what was read plus
-    the run's net change. Any other (a virtual location's, or one new to a bin) is created or
-    added to, as the ledger does."""
+    the run's net change. Any other (a virtual location's, or one new to a bin) is added to
+    by the ledger's own upsert."""
     places, read = state.world.places, state.world.quants
     changed = [(key, d) for key, d in sorted(state.deltas.items()) if d[0] or d[1]]
     held = [
@@ -136,21 +135,15 @@ async def _quants(session: AsyncSession, state: RunState, now: Any) -> None:
     ]  # fmt: skip
     if held:
         await session.execute(update(Quant), held)
-    added = [
-        {"item_id": item, "location_id": place, "lot_id": lot_key or None, "lot_key": lot_key,
-         "warehouse_id": places[place].warehouse_id, "is_virtual": places[place].is_virtual,
-         "on_hand": on_hand, "reserved": reserved, "updated_at": now}
-        for (item, place, lot_key), (on_hand, reserved) in changed
-        if (item, place, lot_key) not in read
-    ]  # fmt: skip
-    for start in range(0, len(added), UPSERT_ROWS):
-        statement = dialect_insert(session)(Quant).values(added[start : start + UPSERT_ROWS])
-        await session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[Quant.item_id, Quant.location_id, Quant.lot_key],
-                set_={"on_hand": Quant.on_hand + statement.excluded.on_hand, "updated_at": now},
-            )
-        )
+    # Never a take: a quant the run did not read held nothing for it to take or unreserve.
+    await add_quants(
+        session,
+        [
+            (key, on_hand, places[key[1]], key[2] or None)
+            for key, (on_hand, _) in changed
+            if key not in read
+        ],
+    )
 
 
 async def _rows(session: AsyncSession, state: RunState, command_ids: list[int], now: Any) -> None:
